@@ -1,0 +1,20 @@
+"""autograd-engine: a scalar reverse-mode automatic-differentiation engine for learning backprop.
+
+>>> from autograd_engine import Value
+>>> a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
+>>> f = (a + b) * (b + c)        # seed 004: x = a + b = 2, y = b + c = 7, f = 14
+>>> f.backward()
+>>> a.grad, b.grad, c.grad       # ∂f/∂a = y, ∂f/∂b = y + x (gradients add at branches), ∂f/∂c = x
+(7.0, 9.0, 2.0)
+"""
+
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .rules import FLOAT_MATH, RULES, Rule
+from .value import Value, as_value, zero_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "as_value", "zero_grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "RULES", "Rule", "FLOAT_MATH", "__version__",
+]
