@@ -14,6 +14,24 @@ from .value import Value, as_value, zero_grad
 
 __version__ = "0.1.0"
 
+# Teaching tools and the compiled tape load on first use: `import autograd_engine` stays
+# standard-library only and fast; each module names the extra it needs when that is missing.
+_LAZY = {
+    "draw_dot": "viz", "render": "viz",
+    "backward_steps": "walkthrough", "format_steps": "walkthrough",
+    "forward_derivative": "forward_mode",
+    "gradcheck": "gradcheck", "GradcheckError": "gradcheck",
+    "compile": "tape", "Tape": "tape",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "Value", "as_value", "zero_grad", "no_grad", "enable_grad", "is_grad_enabled",
     "RULES", "Rule", "FLOAT_MATH", "__version__",

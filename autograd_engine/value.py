@@ -270,6 +270,12 @@ class Value:
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else repr(self)
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter shows a Value as the picture of its graph (needs the ``[viz]`` extra)."""
+        from .viz import repr_mimebundle
+
+        return repr_mimebundle(self, include, exclude)
+
 
 
 
