@@ -6,7 +6,7 @@ import math
 import autograd.numpy as anp
 import pytest
 from autograd import grad as hips_grad
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_engine import Value
@@ -36,8 +36,8 @@ BINARY = {
     "mul": (lambda x, y: x * y, lambda a, b: a * b),
     "div_safe": (lambda x, y: x / (1 + y * y), lambda a, b: a / (1 + b * b)),
     "vpow_safe": (lambda x, y: (1 + x * x) ** y.tanh(), lambda a, b: (1 + a * a) ** anp.tanh(b)),
-    "max_soft": (lambda x, y: (x * 0.5).max(y * 0.5 + 10.0), lambda a, b: b * 0.5 + 10.0),
-    "min_soft": (lambda x, y: (x * 0.5).min(y * 0.5 + 10.0), lambda a, b: a * 0.5),
+    "max": (lambda x, y: x.max(y * 0.5 + 0.1), lambda a, b: anp.maximum(a, b * 0.5 + 0.1)),
+    "min": (lambda x, y: x.min(y * 0.5 + 0.1), lambda a, b: anp.minimum(a, b * 0.5 + 0.1)),
 }
 NARY = {
     "sum": (lambda vs: Value.sum(vs), lambda xs: sum(xs)),
@@ -104,6 +104,8 @@ def test_random_dags_match_finite_differences(prog):
     xs = [Value(p) for p in point]
     out = run(steps, xs, ours=True)
     out.backward()
+    # finite differences are meaningless across a kink of max/min: keep away from ties
+    assume(all(abs(v.operands[0].data - v.operands[1].data) > 1e-3 for v in out.nodes() if v.op in ("max", "min")))
     eps = 1e-6
     for i, x in enumerate(xs):
         hi = [Value(p + (eps if j == i else 0.0)) for j, p in enumerate(point)]
