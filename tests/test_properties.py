@@ -83,13 +83,20 @@ def run(program, inputs, ours: bool):
     return out
 
 
-@settings(max_examples=400)
-@given(programs())
-def test_random_dags_match_hips_autograd(prog):
+def differentiate(prog):
+    """Run a random program on fresh leaves and backprop: (inputs, output)."""
     steps, point = prog
     xs = [Value(p) for p in point]
     out = run(steps, xs, ours=True)
     out.backward()
+    return xs, out
+
+
+@settings(max_examples=400)
+@given(programs())
+def test_random_dags_match_hips_autograd(prog):
+    steps, point = prog
+    xs, out = differentiate(prog)
     ours = [x.grad for x in xs]
     f = lambda arr: run(steps, [arr[i] for i in range(len(point))], ours=False)
     theirs = hips_grad(f)(anp.array(point, dtype=float))
@@ -101,9 +108,7 @@ def test_random_dags_match_hips_autograd(prog):
 @given(programs())
 def test_random_dags_match_finite_differences(prog):
     steps, point = prog
-    xs = [Value(p) for p in point]
-    out = run(steps, xs, ours=True)
-    out.backward()
+    xs, out = differentiate(prog)
     # finite differences are meaningless across a kink of max/min: keep away from ties
     assume(all(abs(v.operands[0].data - v.operands[1].data) > 1e-3 for v in out.nodes() if v.op in ("max", "min")))
     eps = 1e-6
@@ -118,10 +123,7 @@ def test_random_dags_match_finite_differences(prog):
 @settings(max_examples=200)
 @given(programs())
 def test_backward_twice_doubles_leaves_and_recomputes_interior(prog):
-    steps, point = prog
-    xs = [Value(p) for p in point]
-    out = run(steps, xs, ours=True)
-    out.backward()
+    xs, out = differentiate(prog)
     first = [x.grad for x in xs]
     interior = {id(v): v.grad for v in out.nodes() if not v.is_leaf()}
     out.backward()
