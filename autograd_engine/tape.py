@@ -293,7 +293,12 @@ def _show(entry: tuple) -> str:
         return f"a constant Value {entry[2]!r} made inside fn"
     if kind == "input":
         return f"input {entry[1]}"
-    return f"op {kind!r} of {entry[1]!r}"
+
+    def one(o):
+        if isinstance(o, tuple) and o and isinstance(o[0], tuple):  # an n-ary group
+            return "[" + ", ".join(map(one, o)) + "]"
+        return f"node {o[1]}" if o[0] == "node" else repr(o[1])
+    return f"op {kind!r} of ({', '.join(map(one, entry[1]))})"
 
 
 # ---- the tape -------------------------------------------------------------------------------
@@ -352,17 +357,31 @@ class Tape:
                 args = tuple(store[s[0]][s[1]] if s[0] != "num" else s[1] for s in specs)
                 gathers = None
             fwd.append((self._rules[k].fn, args, gathers, out))
+            bwd.append((k, gstore[okind][orow]))
+        # Backward, built in its own (reverse) order: no edge into an input or a constant (no
+        # one reads those gradients), and a row's first contribution is written, not added.
+        dead = {("V", j) for j in range(self.n_inputs)} | {("S", r) for r, _ in L.const_rows}
+        written: set = set()
+        steps = []
+        for k, g in reversed(bwd):
+            op, (okind, _), specs = L.nodes[k]
             handlers = []
             for pos, spec in enumerate(specs, start=1):
-                if nary:
-                    handlers.append((pos, _nary_handler(G, GS, spec, okind)))
-                elif spec[0] != "num":
+                if op in _NARY:
+                    h = _nary_handler(G, GS, spec, okind, dead, written)
+                elif spec[0] != "num" and spec not in dead:
                     target = gstore[spec[0]][spec[1]]
-                    reduce = spec[0] == "S" and okind == "V"
-                    handlers.append((pos, _reduce_edge(target) if reduce else _edge(target)))
-            bwd.append((k, gstore[okind][orow], tuple(handlers)))
-        bwd.reverse()
-        self._V, self._G, self._fwd, self._bwd, self._bound_B = V, G, fwd, bwd, B
+                    if spec[0] == "S" and okind == "V":
+                        h = _reduce_edge(target)
+                    else:
+                        h = _edge(target, first=spec not in written)
+                    written.add(spec)
+                else:
+                    h = None
+                if h is not None:
+                    handlers.append((pos, h))
+            steps.append((k, g, tuple(handlers)))
+        self._V, self._G, self._fwd, self._bwd, self._bound_B = V, G, fwd, steps, B
 
     # ---- forward --------------------------------------------------------------------------
     def forward(self, X) -> np.ndarray:
@@ -526,13 +545,19 @@ def _gatherer(V, S, group: tuple, B: int) -> Callable[[], np.ndarray]:
     return mixed
 
 
-def _edge(target: np.ndarray):
-    """∂L/∂x += ∂L/∂z · ∂z/∂x, element-wise (x varies over the batch, or z does not)."""
-    def h(g, d):
-        if d.__class__ is float and d == 1.0:  # add, sub: pass ∂L/∂z through unchanged
-            target.__iadd__(g)
-        else:
-            target.__iadd__(g * d)
+def _edge(target: np.ndarray, first: bool):
+    """∂L/∂x += ∂L/∂z · ∂z/∂x, element-wise (x varies over the batch, or z does not); the
+    first contribution to a row in a backward pass is written directly (one array op)."""
+    mul = np.multiply
+    if first:
+        def h(g, d):
+            mul(g, d, out=target)
+    else:
+        def h(g, d):
+            if d.__class__ is float and d == 1.0:  # add, sub: pass ∂L/∂z through unchanged
+                target.__iadd__(g)
+            else:
+                target.__iadd__(g * d)
     return h
 
 
@@ -546,12 +571,6 @@ def _reduce_edge(target: np.ndarray):
     return h
 
 
-def _as_rows(local, k: int) -> np.ndarray:
-    """An n-ary group's local gradients as a (k, B) or (k, 1) array."""
-    a = local if isinstance(local, np.ndarray) else np.asarray(local, dtype=float)
-    return a.reshape(k, -1) if a.ndim < 2 else a
-
-
 def _scatter(store: np.ndarray, idx, values: np.ndarray, unique: bool) -> None:
     if unique:
         store[idx] += values
@@ -559,24 +578,39 @@ def _scatter(store: np.ndarray, idx, values: np.ndarray, unique: bool) -> None:
         np.add.at(store, idx, values)
 
 
-def _nary_handler(G, GS, group: tuple, node_kind: str):
+def _nary_handler(G, GS, group: tuple, node_kind: str, dead: set, written: set):
     """Scatter an n-ary node's gradient into its operands' rows: element-wise into varying
-    rows, reduced over the batch (Σ_b) into rows that are the same for every sample."""
-    vpos, vrows, spos, srows = _split(group)
+    rows, reduced over the batch (Σ_b) into rows that are the same for every sample.
+    Rows in ``dead`` (inputs, constants) get nothing; ``written`` tracks first writes."""
     k = len(group)
+    live = [i for i, s in enumerate(group) if s not in dead]
+    if not live:
+        return None
+    vpos = [i for i in live if group[i][0] == "V"]
+    spos = [i for i in live if group[i][0] == "S"]
+    vrows, srows = [group[i][1] for i in vpos], [group[i][1] for i in spos]
+    vsel = None if len(vpos) == k else np.array(vpos, dtype=np.intp)
+    ssel = None if len(spos) == k else np.array(spos, dtype=np.intp)
     vidx = _rows(vrows) if vrows else None
     sidx = _rows(srows) if srows else None
     vuniq = len(set(vrows)) == len(vrows)
     suniq = len(set(srows)) == len(srows)
-    vsel = None if not spos else np.array(vpos, dtype=np.intp)
-    ssel = None if not vpos else np.array(spos, dtype=np.intp)
+    vfirst = vuniq and isinstance(vidx, slice) and not any(("V", r) in written for r in vrows)
+    written.update(group[i] for i in live)
+    vview = G[vidx] if vfirst else None
     GS0 = GS[:, 0]
+    mul = np.multiply
 
     def h(g, local):
-        L = _as_rows(local, k)
+        L = local if local.__class__ is np.ndarray else np.asarray(local, dtype=float)
+        if L.ndim < 2:
+            L = L.reshape(k, 1)
         if vidx is not None:
-            c = (L if vsel is None else L[vsel]) * g
-            _scatter(G, vidx, c, vuniq)
+            Lv = L if vsel is None else L[vsel]
+            if vview is not None:
+                mul(Lv, g, out=vview)
+            else:
+                _scatter(G, vidx, Lv * g, vuniq)
         if sidx is not None:
             Ls = L if ssel is None else L[ssel]
             if node_kind == "S" or Ls.shape[1] == g.shape[0]:
