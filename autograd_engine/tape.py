@@ -85,9 +85,9 @@ def _dot(ws, xs):
     groups that are the same for every sample (parameters): then one matrix-vector product."""
     if isinstance(ws, np.ndarray) and isinstance(xs, np.ndarray) and ws.ndim == xs.ndim == 2:
         if ws.shape[1] == 1 and xs.shape[1] != 1:
-            return ws[:, 0] @ xs
+            return np.dot(ws[:, 0], xs)
         if xs.shape[1] == 1 and ws.shape[1] != 1:
-            return xs[:, 0] @ ws
+            return np.dot(xs[:, 0], ws)
         return np.einsum("ij,ij->j", ws, xs)
     return sum(w * x for w, x in zip(ws, xs))
 
@@ -565,7 +565,7 @@ def _reduce_edge(target: np.ndarray):
     """x is the same for every sample, z is not: ∂L/∂x += Σ_b ∂L/∂z_b · ∂z_b/∂x."""
     def h(g, d):
         if d.__class__ is np.ndarray and d.shape == g.shape:
-            target.__iadd__(g @ d)
+            target.__iadd__(np.dot(g, d))
         else:
             target.__iadd__(g.sum() * d)
     return h
@@ -614,7 +614,7 @@ def _nary_handler(G, GS, group: tuple, node_kind: str, dead: set, written: set):
         if sidx is not None:
             Ls = L if ssel is None else L[ssel]
             if node_kind == "S" or Ls.shape[1] == g.shape[0]:
-                t = Ls @ g  # (k, B) @ (B,): Σ_b local_b · g_b
+                t = np.dot(Ls, g)  # (k, B) · (B,): Σ_b local_b · g_b
             else:
                 t = Ls[:, 0] * g.sum()
             _scatter(GS0, sidx, t, suniq)
