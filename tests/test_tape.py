@@ -422,3 +422,38 @@ def test_repr_and_len():
     tape = compile(lambda x, y: (x * w + y).tanh(), 2)
     assert isinstance(tape, Tape)
     assert repr(tape) == "Tape(2 inputs, 1 parameters, 3 ops)" and len(tape) == 3
+
+
+# ---- a training run, step by step ---------------------------------------------------------------
+def test_training_with_the_tape_matches_the_scalar_engine_step_by_step():
+    """micrograd's demo in small: hinge loss + L2, SGD with a decaying rate; two copies of one
+    model, one trained by the scalar engine on the batch graph, one by the tape."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(24, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)  # XOR-like quadrants
+    (m_s, p_s), (m_t, p_t) = (make_mlp(random.Random(11), [2, 8, 8, 1], "relu") for _ in "st")
+    alpha, steps = 1e-4, 15
+
+    def per_sample(model, params):
+        return lambda x0, x1, t: (1 - t * model([x0, x1])[0]).relu() + alpha * Value.dot(params, params)
+
+    fn_s = per_sample(m_s, p_s)
+    tape = compile(per_sample(m_t, p_t), 3)
+    XY = np.column_stack([X, y])
+    for k in range(steps):
+        loss = Value.sum([fn_s(*map(Value, row)) for row in XY.tolist()]) / len(XY)
+        for p in p_s:
+            p.grad = 0.0
+        loss.backward()
+        tape_loss = float(np.mean(tape.forward(XY)))
+        for p in p_t:
+            p.grad = 0.0
+        tape.backward("mean")
+        assert math.isclose(tape_loss, loss.data, rel_tol=1e-9), k
+        first = loss.data if k == 0 else first
+        assert_close([p.grad for p in p_t], [p.grad for p in p_s], rel=1e-9, abs_=1e-13)
+        lr = 1.0 - 0.9 * k / steps
+        for p in (*p_s, *p_t):
+            p.data -= lr * p.grad
+    assert_close([p.data for p in p_t], [p.data for p in p_s], rel=1e-9)
+    assert loss.data < 0.7 * first  # and it did learn something
