@@ -38,7 +38,7 @@ ALPHA = 1e-4
 REL_TOL = 1e-9
 
 
-# ---- data and model (built from Values only) ------------------------------------------------------
+# ---- data and model (built from Values only) ---------------------------------------------------
 def make_moons(n: int, noise: float = 0.1, seed: int = 1337) -> tuple[np.ndarray, np.ndarray]:
     """sklearn's ``make_moons`` without sklearn: two interleaved half circles plus Gaussian
     noise; labels ±1 as in micrograd's demo."""

@@ -85,6 +85,14 @@ def test_importing_the_package_does_not_import_numpy():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_without_numpy_the_tape_names_the_extra_to_install():
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "import autograd_engine\n"
+            "try:\n    autograd_engine.compile\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert "pip install 'autograd-engine[fast]'" in out.stdout
+
+
 # ---- seed 004 over a batch ----------------------------------------------------------------------
 def test_seed_004_over_a_batch():
     """f = (a + b)(b + c), a and c inputs, b a parameter = 3: at a = −1, c = 4 the blog's
@@ -303,7 +311,7 @@ def test_trace_inputs_are_used_when_given():
         compile(lambda x: x * w, 1, trace_inputs=[[1.0, 2.0], [3.0, 4.0]])
 
 
-# ---- structure that depends on data: the traced-twice check ---------------------------------------
+# ---- structure that depends on data: the traced-twice check ------------------------------------
 def test_python_if_on_data_is_detected():
     w = Value(0.5)
 
@@ -435,7 +443,9 @@ def test_training_with_the_tape_matches_the_scalar_engine_step_by_step():
     alpha, steps = 1e-4, 15
 
     def per_sample(model, params):
-        return lambda x0, x1, t: (1 - t * model([x0, x1])[0]).relu() + alpha * Value.dot(params, params)
+        def fn(x0, x1, t):
+            return (1 - t * model([x0, x1])[0]).relu() + alpha * Value.dot(params, params)
+        return fn
 
     fn_s = per_sample(m_s, p_s)
     tape = compile(per_sample(m_t, p_t), 3)
@@ -457,3 +467,12 @@ def test_training_with_the_tape_matches_the_scalar_engine_step_by_step():
             p.data -= lr * p.grad
     assert_close([p.data for p in p_t], [p.data for p in p_s], rel=1e-9)
     assert loss.data < 0.7 * first  # and it did learn something
+
+
+def test_gradient_overflow_in_backward_is_an_error_not_inf():
+    """Forward is finite (log(1e-200) · 1e200 ≈ −4.6e202) but ∂/∂a = 1e200 · 1/a = 1e400."""
+    w = Value(1.0)
+    tape = compile(lambda x: ((x * w) * 1e-200).log() * 1e200, 1, trace_inputs=[[1.0], [2.0]])
+    assert np.isfinite(tape.forward([[1.0]])).all()
+    with pytest.raises(ValueError, match=r"Tape.backward: the gradient at node \d+ \(log\)"):
+        tape.backward()
