@@ -390,6 +390,7 @@ class Tape:
         Reads every parameter's current ``.data``; keeps the local gradients for backward.
         """
         X = self._check_batch(X)
+        self._locals = None  # until this forward completes, there is nothing to backward
         B = X.shape[0]
         if B != self._bound_B:
             self._bind(B)

@@ -403,6 +403,8 @@ def test_domain_errors_name_the_op_and_the_sample():
     tape = compile(lambda x: (x * w).log(), 1)
     with pytest.raises(ValueError, match=r"log fails at sample 2 .*x > 0.*operands there: -3\.0"):
         tape.forward([[1.0], [2.0], [-3.0], [-4.0]])
+    with pytest.raises(RuntimeError, match="call forward"):  # a failed forward leaves nothing
+        tape.backward()
     tape = compile(lambda x: (x * w).exp(), 1)
     with pytest.raises(ValueError, match=r"exp fails at sample 1 .*finite result"):
         tape.forward([[1.0], [800.0]])
