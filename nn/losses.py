@@ -1,0 +1,184 @@
+"""Per-sample losses, written only with Value ops so the compiled tape can replay them.
+
+Each loss takes one sample's model output (a Value, or a list of Values) and its target
+(numbers or Values — the tape passes targets in as input Values) and returns one Value.
+Nothing branches on ``.data``: the log-sum-exp shift is a ``max`` op, and the stable
+binary cross-entropy uses ``relu``/``abs``, which the tape evaluates element-wise.
+
+A batch loss is the mean of the per-sample losses (seed 000, eq. 6.5: the gradient step uses
+(1/B) Σₘ ∂L(m)/∂w), plus an L2 term λ·Σw² on the parameters (seed 002).
+
+:class:`Loss` bundles a per-sample loss with how class labels become targets and how a
+model's output becomes a predicted class, so :func:`nn.fit` can report accuracy; ``LOSSES``
+names the built-in ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Real
+from typing import Callable, Sequence, Union
+
+from autograd_engine import Value
+
+Scalar = Union[Value, float, int]
+
+
+def _seq(x, who: str) -> list:
+    if isinstance(x, (Value, Real)):
+        return [x]
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"{who}: expected a Value, a number or a sequence of them, "
+                        f"got {type(x).__name__} {x!r}") from None
+
+
+def _pair(output, target, who: str) -> tuple[list, list]:
+    ys, ts = _seq(output, who), _seq(target, who)
+    if len(ys) != len(ts):
+        raise ValueError(f"{who}: {len(ys)} outputs but {len(ts)} targets")
+    if not ys:
+        raise ValueError(f"{who}: empty output")
+    return ys, ts
+
+
+def mse(output, target) -> Value:
+    """Squared error of one sample, ‖y − ŷ‖² = Σₖ (yₖ − tₖ)² (seed 002's XOR loss; the batch
+    loss is its mean, L = (1/|X|) Σ ‖y − ŷ‖²).  ∂/∂yₖ = 2(yₖ − tₖ)."""
+    ys, ts = _pair(output, target, "mse")
+    diffs = [y - t for y, t in zip(ys, ts)]
+    return Value.dot(diffs, diffs)
+
+
+def softmax_cross_entropy(logits, target) -> Value:
+    """L = −Σₖ tₖ log yₖ with yₖ = exp(aₖ) / Σⱼ exp(aⱼ) (seed 000), for logits a and a target
+    t: one-hot numbers or Values, or a class index (an int).
+
+    log yₖ = aₖ − lse(a) with the log-sum-exp taken stably, shifted by m = max(a) (a chain of
+    ``max`` ops, so the tape replays it per sample)::
+
+        lse(a) = m + log Σⱼ exp(aⱼ − m)          every exp(aⱼ − m) ≤ 1: no overflow
+
+    Its gradient is seed 000's δₖ = ∂L/∂aₖ = yₖ − tₖ (for Σₖ tₖ = 1); the shift m cancels
+    exactly (∂lse/∂m = 1 − Σⱼ yⱼ = 0).
+    """
+    a = _seq(logits, "softmax_cross_entropy")
+    if isinstance(target, int) and not isinstance(target, bool):
+        if not 0 <= target < len(a):
+            raise ValueError(f"softmax_cross_entropy: class index {target} is out of range for "
+                             f"{len(a)} logits")
+        target = [1.0 if k == target else 0.0 for k in range(len(a))]
+    a, t = _pair(a, target, "softmax_cross_entropy")
+    a = [ak if isinstance(ak, Value) else Value(ak) for ak in a]
+    m = a[0]
+    for ak in a[1:]:
+        m = m.max(ak)  # the shift as an op, not a number read from .data
+    lse = m + Value.sum([(ak - m).exp() for ak in a]).log()
+    return -Value.dot(t, [ak - lse for ak in a])
+
+
+def binary_cross_entropy_with_logits(logit, target) -> Value:
+    """L = −[t log σ(z) + (1 − t) log(1 − σ(z))] for a logit z and t ∈ [0, 1], computed as
+
+        L = max(z, 0) − z·t + log(1 + exp(−|z|))
+
+    which never takes exp of a large positive number nor log of 0.  ∂L/∂z = σ(z) − t.
+    """
+    (z,), (t,) = _pair(logit, target, "binary_cross_entropy_with_logits")
+    z = z if isinstance(z, Value) else Value(z)
+    return z.relu() - z * t + (1.0 + (-z.abs()).exp()).log()
+
+
+def hinge(score, target) -> Value:
+    """SVM max-margin loss max(0, 1 − t·s) for a score s and t ∈ {−1, +1} (micrograd's demo):
+    zero once the sample is on the right side with margin 1; ∂L/∂s = −t inside the margin."""
+    (s,), (t,) = _pair(score, target, "hinge")
+    s = s if isinstance(s, Value) else Value(s)
+    return (1.0 - t * s).relu()
+
+
+def l2(parameters: Sequence[Value], lam: float) -> Value:
+    """λ·Σ w² over ``parameters`` (seed 002's regulariser Ω; micrograd's ``alpha * sum(p*p)``),
+    one dot node: ∂/∂w = 2λw."""
+    ps = list(parameters)
+    return lam * Value.dot(ps, ps)
+
+
+def mean(losses: Sequence[Value]) -> Value:
+    """(1/B) Σ L(m): the batch loss of seed 000's eq. 6.5."""
+    losses = list(losses)
+    if not losses:
+        raise ValueError("mean: no losses (an empty batch)")
+    return Value.sum(losses) / len(losses)
+
+
+# ---- losses as training objectives ----------------------------------------------------------
+def _argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)
+
+
+def _onehot(label: int, k: int) -> list[float]:
+    return [1.0 if j == label else 0.0 for j in range(k)]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A per-sample loss with its conventions for class labels 0..K−1.
+
+    ``fn(output, target)`` the loss; ``target(label, nout)`` the target row for a label
+    (numbers, one per target input of the tape); ``predict(outputs)`` the class the model's
+    output data (a list of floats) says.
+    """
+
+    name: str
+    fn: Callable[..., Value]
+    target: Callable[[int, int], list[float]]
+    predict: Callable[[list[float]], int]
+
+    def __call__(self, output, target) -> Value:
+        return self.fn(output, target)
+
+
+def _one_output(name: str, nout: int) -> None:
+    if nout != 1:
+        raise ValueError(f"loss {name!r} needs a model with one output unit, this one has {nout}")
+
+
+def _binary_target(name: str, lo: float):
+    def target(label: int, nout: int) -> list[float]:
+        _one_output(name, nout)
+        if label not in (0, 1):
+            raise ValueError(f"loss {name!r} is for two classes (labels 0 and 1), got label {label!r}")
+        return [1.0 if label == 1 else lo]
+    return target
+
+
+def _mse_target(label: int, nout: int) -> list[float]:
+    return [float(label)] if nout == 1 else _onehot(label, nout)
+
+
+def _ce_target(label: int, nout: int) -> list[float]:
+    if not 0 <= label < nout:
+        raise ValueError(f"loss 'cross_entropy': label {label!r} is out of range for {nout} outputs")
+    return _onehot(label, nout)
+
+
+LOSSES: dict[str, Loss] = {
+    # name: per-sample loss, label -> target, output -> predicted class
+    "hinge": Loss("hinge", hinge, _binary_target("hinge", -1.0), lambda y: int(y[0] > 0)),
+    "bce": Loss("bce", binary_cross_entropy_with_logits, _binary_target("bce", 0.0),
+                lambda y: int(y[0] > 0)),
+    "mse": Loss("mse", mse, _mse_target,
+                lambda y: int(y[0] > 0.5) if len(y) == 1 else _argmax(y)),
+    "cross_entropy": Loss("cross_entropy", softmax_cross_entropy, _ce_target, _argmax),
+}
+
+
+def get_loss(loss: Union[str, Loss]) -> Loss:
+    """A :class:`Loss` from its name in ``LOSSES`` (or the Loss itself)."""
+    if isinstance(loss, Loss):
+        return loss
+    if loss in LOSSES:
+        return LOSSES[loss]
+    raise ValueError(f"loss must be a nn.Loss or one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
