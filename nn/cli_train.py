@@ -1,0 +1,131 @@
+"""``autograd-engine train``: train an MLP on a toy dataset from the command line.
+
+    autograd-engine train moons --hidden 16,16 --epochs 100 --lr 0.1 --batch-size 32 \\
+        --optimizer sgd --seed 1337 --save model.json --plot boundary.png
+
+prints a progress bar (on a terminal) and the final training and validation accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .data import DATASETS, split
+from .io import save
+from .losses import LOSSES
+from .module import ACTIVATIONS, INITS, MLP
+from .optim import OPTIMIZERS
+from .train import evaluate, fit
+
+
+def _sizes(text: str) -> list[int]:
+    """'16,16' -> [16, 16]; every size a positive int."""
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 16,16, got {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be ≥ 1, got {text!r}")
+    return sizes
+
+
+def _bounded(kind, lo: float, hi: float = float("inf"), what: str = ""):
+    """An argparse type: a number of ``kind`` with lo ≤ x < hi (or lo < x when lo is open)."""
+    def parse(text: str):
+        try:
+            x = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what or kind.__name__}, got {text!r}") from None
+        if not lo <= x < hi:
+            raise argparse.ArgumentTypeError(f"must be {what or f'in [{lo}, {hi})'}, got {text!r}")
+        return x
+    return parse
+
+
+_positive_int = _bounded(int, 1, what="a positive integer")
+_positive = _bounded(float, 1e-300, what="a positive number")
+_fraction = _bounded(float, 0.0, 1.0, what="a fraction in [0, 1)")
+_non_negative = _bounded(float, 0.0, what="a number ≥ 0")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train an MLP on a toy dataset",
+        description="Train an MLP on a toy 2-D dataset and report the training and validation accuracy.")
+    p.add_argument("dataset", choices=sorted(DATASETS), help="the toy dataset")
+    p.add_argument("--samples", type=_positive_int, default=200, help="number of points (default 200)")
+    p.add_argument("--noise", type=_non_negative, default=None, help="noise level (default: the dataset's)")
+    p.add_argument("--classes", type=_bounded(int, 2, what="an integer ≥ 2"), default=3,
+                   help="classes for spirals and blobs (default 3)")
+    p.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default 16,16)")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+    p.add_argument("--init", choices=sorted(INITS), default="uniform", help="weight initialisation")
+    p.add_argument("--loss", choices=sorted(LOSSES), default=None,
+                   help="default: hinge for two classes, cross_entropy for more")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--lr", type=_positive, default=0.1, help="learning rate (default 0.1)")
+    p.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum (default 0)")
+    p.add_argument("--l2", type=_non_negative, default=1e-4, help="L2 penalty λ (default 1e-4)")
+    p.add_argument("--epochs", type=_positive_int, default=100)
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full training set")
+    p.add_argument("--val", type=_bounded(float, 0.01, 1.0, what="a fraction in (0, 1)"), default=0.2,
+                   help="fraction held out for validation (default 0.2)")
+    p.add_argument("--patience", type=_positive_int, default=None,
+                   help="early stopping: epochs without a better validation loss")
+    p.add_argument("--seed", type=int, default=0, help="seed for data, weights and batch order")
+    p.add_argument("--compiled", action="store_true", help="train on the NumPy tape (faster)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--save", metavar="MODEL.json", help="save the trained model")
+    p.add_argument("--plot", metavar="IMAGE", help="save the decision boundary (needs matplotlib)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    make = DATASETS[args.dataset]
+    kw = {"n": args.samples, "seed": args.seed}
+    if args.dataset in ("spirals", "blobs"):
+        kw["k"] = args.classes
+    if args.noise is not None:
+        kw["std" if args.dataset == "blobs" else "noise"] = args.noise
+    try:
+        data = make(**kw)
+        train, val = split(data, 1.0 - args.val, args.val, seed=args.seed)
+    except ValueError as e:
+        print(f"autograd-engine train: error: {e}", file=sys.stderr)
+        return 2
+    k = data.n_classes
+    loss = args.loss or ("hinge" if k == 2 else "cross_entropy")
+    nout = 1 if loss in ("hinge", "bce") or (loss == "mse" and k == 2) else k
+    if loss in ("hinge", "bce") and k != 2:
+        print(f"autograd-engine train: error: loss {loss!r} is for two classes; {args.dataset} "
+              f"has {k} (use --loss cross_entropy)", file=sys.stderr)
+        return 2
+    model = MLP(data.n_features, args.hidden + [nout], activation=args.activation,
+                init=args.init, seed=args.seed)
+    opt_kw = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
+    opt = OPTIMIZERS[args.optimizer](model.parameters(), lr=args.lr, **opt_kw)
+    print(f"{args.dataset}: {len(train)} training and {len(val)} validation points, {k} classes; "
+          f"{model}; loss {loss}, {args.optimizer} lr={args.lr}")
+    hist = fit(model, loss, opt, train, epochs=args.epochs, batch_size=args.batch_size, val=val,
+               early_stopping=args.patience, compiled=args.compiled, l2=args.l2,
+               progress=False if args.quiet else None, seed=args.seed)
+    train_loss, train_acc = evaluate(model, loss, train, compiled=args.compiled)
+    val_loss, val_acc = evaluate(model, loss, val, compiled=args.compiled)
+    stop = f" (stopped early, kept epoch {hist.best_epoch + 1})" if hist.stopped_early else ""
+    print(f"after {hist.epochs} epochs{stop}: train accuracy {train_acc:.1%} (loss {train_loss:.4f}), "
+          f"validation accuracy {val_acc:.1%} (loss {val_loss:.4f})")
+    try:
+        if args.save:
+            save(model, args.save)
+            print(f"saved the model to {args.save}")
+        if args.plot:
+            from .plot import decision_boundary
+
+            decision_boundary(model, data, loss, path=args.plot,
+                              title=f"{args.dataset}: train {train_acc:.0%}, validation {val_acc:.0%}")
+            print(f"saved the decision boundary to {args.plot}")
+    except (OSError, ImportError, ValueError) as e:
+        print(f"autograd-engine train: error: {e}", file=sys.stderr)
+        return 1
+    return 0
