@@ -27,6 +27,8 @@ Scalar = Union[Value, float, int]
 def _seq(x, who: str) -> list:
     if isinstance(x, (Value, Real)):
         return [x]
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{who}: expected a Value, a number or a sequence of them, got the text {x!r}")
     try:
         return list(x)
     except TypeError:
@@ -87,7 +89,9 @@ def binary_cross_entropy_with_logits(logit, target) -> Value:
     """
     (z,), (t,) = _pair(logit, target, "binary_cross_entropy_with_logits")
     z = z if isinstance(z, Value) else Value(z)
-    return z.relu() - z * t + (1.0 + (-z.abs()).exp()).log()
+    # max(z, 0) rather than relu: its tie rule gives 1/2 at z = 0, where |z| gives 0, so the
+    # gradient there is σ(0) − t = 1/2 − t exactly (relu'(0) = 0 would give −t)
+    return z.max(0.0) - z * t + (1.0 + (-z.abs()).exp()).log()
 
 
 def hinge(score, target) -> Value:
