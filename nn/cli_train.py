@@ -9,6 +9,7 @@ prints a progress bar (on a terminal) and the final training and validation accu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .data import DATASETS, split
@@ -81,7 +82,16 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
+def _error(message: str, code: int = 2) -> int:
+    print(f"autograd-engine train: error: {message}", file=sys.stderr)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
+    for flag, path in (("--save", args.save), ("--plot", args.plot)):
+        # checked before training, so a typo does not cost a whole run
+        if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            return _error(f"argument {flag}: the directory of {path!r} does not exist")
     make = DATASETS[args.dataset]
     kw = {"n": args.samples, "seed": args.seed}
     if args.dataset in ("spirals", "blobs"):
@@ -92,15 +102,13 @@ def run(args: argparse.Namespace) -> int:
         data = make(**kw)
         train, val = split(data, 1.0 - args.val, args.val, seed=args.seed)
     except ValueError as e:
-        print(f"autograd-engine train: error: {e}", file=sys.stderr)
-        return 2
+        return _error(str(e))
     k = data.n_classes
     loss = args.loss or ("hinge" if k == 2 else "cross_entropy")
     nout = 1 if loss in ("hinge", "bce") or (loss == "mse" and k == 2) else k
     if loss in ("hinge", "bce") and k != 2:
-        print(f"autograd-engine train: error: loss {loss!r} is for two classes; {args.dataset} "
-              f"has {k} (use --loss cross_entropy)", file=sys.stderr)
-        return 2
+        return _error(f"argument --loss: {loss!r} is for two classes; {args.dataset} has {k} "
+                      "(use --loss cross_entropy)")
     model = MLP(data.n_features, args.hidden + [nout], activation=args.activation,
                 init=args.init, seed=args.seed)
     opt_kw = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
@@ -126,6 +134,5 @@ def run(args: argparse.Namespace) -> int:
                               title=f"{args.dataset}: train {train_acc:.0%}, validation {val_acc:.0%}")
             print(f"saved the decision boundary to {args.plot}")
     except (OSError, ImportError, ValueError) as e:
-        print(f"autograd-engine train: error: {e}", file=sys.stderr)
-        return 1
+        return _error(str(e), 1)
     return 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence, Union
 
@@ -32,13 +33,21 @@ from .optim import Optimizer
 
 @dataclass
 class History:
-    """Per-epoch records of a :func:`fit` run (``None`` where there is nothing to report)."""
+    """Per-epoch records of a :func:`fit` run (``None`` where there is nothing to report).
+
+    ``best_epoch`` is the 0-based epoch whose parameters the model ends with: the epoch of the
+    lowest validation loss when ``early_stopping`` is on (those parameters are restored), the
+    last epoch otherwise.  ``stopped_early`` says whether early stopping cut the run short.
+    """
 
     loss: list[float] = field(default_factory=list)  # mean training batch loss, L2 included
     accuracy: list[float] = field(default_factory=list)  # on the training batches, before each step
     val_loss: list[Optional[float]] = field(default_factory=list)  # data loss only, no L2
     val_accuracy: list[Optional[float]] = field(default_factory=list)
-    best_epoch: Optional[int] = None  # 0-based epoch whose parameters the model ends with
+    lr: list[float] = field(default_factory=list)  # learning rate of the epoch's first step
+    seconds: list[float] = field(default_factory=list)  # wall time of the epoch's training steps
+    steps: int = 0  # optimizer steps taken (batches seen)
+    best_epoch: Optional[int] = None
     stopped_early: bool = False
 
     @property
@@ -48,21 +57,25 @@ class History:
 
 def _sizes(model: Module) -> tuple[int, int]:
     nin, nout = getattr(model, "nin", None), getattr(model, "nout", None)
-    if not isinstance(nin, int) or not isinstance(nout, int):
+    if not isinstance(model, Module) or not isinstance(nin, int) or not isinstance(nout, int):
         raise TypeError(f"fit: model must be an nn.MLP, Layer or Neuron (with nin and nout), "
                         f"got {type(model).__name__}")
     return nin, nout
 
 
-def _dataset(data, name: str) -> Dataset:
+def _dataset(data, name: str, nin: int, who: str = "fit") -> Dataset:
+    """``data`` as a non-empty Dataset whose points have ``nin`` features."""
     if isinstance(data, Dataset):
         out = data
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         out = Dataset(list(data[0]), list(data[1]))
     else:
-        raise TypeError(f"fit: {name} must be an nn.Dataset or a pair (X, y), got {type(data).__name__}")
+        raise TypeError(f"{who}: {name} must be an nn.Dataset or a pair (X, y), got {type(data).__name__}")
     if not len(out):
-        raise ValueError(f"fit: {name} is empty")
+        raise ValueError(f"{who}: {name} is empty (no samples)")
+    if out.n_features != nin:
+        raise ValueError(f"{who}: {name} has points of {out.n_features} features but the model "
+                         f"takes {nin} inputs")
     return out
 
 
@@ -71,28 +84,28 @@ def _data(out) -> list[float]:
 
 
 class _Engine:
-    """Evaluates the model and the loss on batches, on the scalar engine or on tapes."""
+    """Evaluates the model and the loss on batches, on the scalar engine or on tapes.
 
-    def __init__(self, model: Module, loss: Loss, compiled: bool) -> None:
-        self.model, self.loss = model, loss
+    Compiled, it keeps one tape per purpose, each traced once and bound to its batch size:
+    the training objective (per-sample loss + λ·Σw², the L2 term a parameter-only node the
+    tape evaluates once per batch: the mean over the batch is then mean(L) + λ·Σw²), the data
+    loss for evaluation, and one tape per output unit for predictions.
+    """
+
+    def __init__(self, model: Module, loss: Loss, compiled: bool, lam: float = 0.0) -> None:
+        self.model, self.loss, self.lam = model, loss, lam
         self.nin, self.nout = _sizes(model)
+        self.params = model.parameters()
         self.compiled = compiled
-        self._loss_tape = None
-        self._out_tapes = None
+        self._tapes: dict = {}
         if compiled:
             self._np, self._compile = _tape_api()
 
-    # ---- targets --------------------------------------------------------------------------
     def targets(self, data: Dataset) -> list[list[float]]:
         return [self.loss.target(c, self.nout) for c in data.y]
 
-    def _per_sample(self, n_targets: int) -> Callable[..., Value]:
-        model, fn, d = self.model, self.loss.fn, self.nin
-
-        def per_sample(*inputs: Value) -> Value:
-            t = inputs[d:]
-            return fn(model(list(inputs[:d])), t[0] if n_targets == 1 else list(t))
-        return per_sample
+    def _correct(self, outs, data: Dataset) -> int:
+        return sum(self.loss.predict(o) == c for o, c in zip(outs, data.y))
 
     # ---- scalar engine --------------------------------------------------------------------
     def _scalar(self, data: Dataset) -> tuple[Value, list[list[float]]]:
@@ -101,67 +114,69 @@ class _Engine:
         return mean(losses), [_data(o) for o in outs]
 
     # ---- compiled tape ---------------------------------------------------------------------
+    def _tape(self, key, fn: Callable[..., Value], n_inputs: int):
+        if key not in self._tapes:
+            self._tapes[key] = self._compile(fn, n_inputs)
+        return self._tapes[key]
+
+    def _loss_tape(self, data: Dataset, lam: float):
+        """fn(x₁..x_d, t₁..t_k) = L(model(x), t) (+ λ·Σw²) for one sample."""
+        model, fn, d, params = self.model, self.loss.fn, self.nin, self.params
+        n_t = len(self.loss.target(data.y[0], self.nout))
+
+        def per_sample(*inputs: Value) -> Value:
+            t = inputs[d:]
+            out = fn(model(list(inputs[:d])), t[0] if n_t == 1 else list(t))
+            return out + l2_term(params, lam) if lam else out
+        return self._tape(("loss", lam), per_sample, d + n_t)
+
     def _matrix(self, data: Dataset):
         np = self._np
-        return np.column_stack([np.asarray(data.X, dtype=float).reshape(len(data), self.nin),
+        return np.column_stack([np.asarray(data.X, dtype=float),
                                 np.asarray(self.targets(data), dtype=float)])
 
-    def _tape(self, data: Dataset):
-        if self._loss_tape is None:
-            n_t = len(self.loss.target(data.y[0], self.nout))
-            self._loss_tape = self._compile(self._per_sample(n_t), self.nin + n_t)
-        return self._loss_tape
-
-    def outputs(self, X: Sequence[Sequence[float]]) -> list[list[float]]:
-        """The model's output data for every row of X."""
+    def outputs(self, X: Sequence[Sequence[float]], purpose: str = "eval") -> list[list[float]]:
+        """The model's output data for every row of X (under ``no_grad()`` when scalar)."""
         if not self.compiled:
             with no_grad():
                 return [_data(self.model(x)) for x in X]
-        if self._out_tapes is None:
-            model, nout = self.model, self.nout
-            self._out_tapes = [
-                self._compile((lambda *x: model(list(x))) if nout == 1 else
-                              (lambda *x, k=k: model(list(x))[k]), self.nin)
-                for k in range(nout)]
-        A = self._np.asarray(X, dtype=float).reshape(len(X), self.nin)
-        cols = [t.forward(A) for t in self._out_tapes]
-        return self._np.column_stack(cols).tolist()
+        model, np = self.model, self._np
+        A = np.asarray(X, dtype=float).reshape(len(X), self.nin)
+        cols = []
+        for k in range(self.nout):  # one tape per output unit; "train" and "eval" batch sizes
+            fn = (lambda *x: model(list(x))) if self.nout == 1 else (lambda *x, k=k: model(list(x))[k])
+            cols.append(self._tape(("out", k, purpose), fn, self.nin).forward(A))
+        return np.column_stack(cols).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
-    def train_step(self, batch: Dataset, optimizer: Optimizer, lam: float) -> tuple[float, int]:
+    def train_step(self, batch: Dataset, optimizer: Optimizer) -> tuple[float, int]:
         """One step of seed 000's Fig. 6.7 on a batch: returns (batch loss, correct count)."""
-        params = self.model.parameters()
-        self.model.zero_grad()
-        reg = l2_term(params, lam) if lam else None
+        for p in self.params:
+            p.grad = 0.0
         if self.compiled:
-            tape = self._tape(batch)
+            tape = self._loss_tape(batch, self.lam)
             value = float(self._np.mean(tape.forward(self._matrix(batch))))
             tape.backward("mean")
-            if reg is not None:
-                reg.backward()  # adds 2λw: the tape's mean plus the scalar engine's L2 term
-                value += reg.data
-            outs = self.outputs(batch.X)
+            outs = self.outputs(batch.X, "train")
         else:
             total, outs = self._scalar(batch)
-            if reg is not None:
-                total = total + reg
+            if self.lam:
+                total = total + l2_term(self.params, self.lam)
             total.backward()
             value = total.data
         optimizer.step()
-        correct = sum(self.loss.predict(o) == c for o, c in zip(outs, batch.y))
-        return value, correct
+        return value, self._correct(outs, batch)
 
     def evaluate(self, data: Dataset) -> tuple[float, float]:
-        """(mean loss, accuracy) on data, recording no graph."""
+        """(mean data loss, accuracy) on data; builds no graph and leaves every .grad alone."""
         if self.compiled:
-            value = float(self._np.mean(self._tape(data).forward(self._matrix(data))))
+            value = float(self._np.mean(self._loss_tape(data, 0.0).forward(self._matrix(data))))
             outs = self.outputs(data.X)
         else:
             with no_grad():
                 total, outs = self._scalar(data)
             value = total.data
-        correct = sum(self.loss.predict(o) == c for o, c in zip(outs, data.y))
-        return value, correct / len(data)
+        return value, self._correct(outs, data) / len(data)
 
 
 def _tape_api():
@@ -176,18 +191,42 @@ def _tape_api():
 
 
 def _progress_bar(epochs: int, progress: Optional[bool]):
-    """A tqdm bar over the epochs, or None: shown when ``progress`` is True, or when it is None
-    and stderr is a terminal."""
+    """A tqdm bar over the epochs on stderr, or None: shown when ``progress`` is True, or when
+    it is None and stderr is a terminal (so logs, pipes and notebooks stay quiet)."""
     show = progress if progress is not None else sys.stderr.isatty()
     if not show:
         return None
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
     except ImportError:
         if progress:
             raise ImportError("the progress bar needs tqdm: pip install 'autograd-engine[nn]'") from None
         return None
     return tqdm(total=epochs, desc="training", unit="epoch", file=sys.stderr)
+
+
+def _check_fit_args(model: Module, optimizer, epochs, batch_size, l2, early_stopping, val) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn optimizer such as "
+                        f"nn.SGD(model.parameters(), lr=0.1) (nn.OPTIMIZERS: sgd, adam, adagrad, "
+                        f"rmsprop), got {optimizer!r}")
+    mine = {id(p) for p in model.parameters()}
+    if any(id(p) not in mine for p in optimizer.params):
+        raise ValueError("fit: optimizer holds parameters that are not the model's; "
+                         "build it from model.parameters()")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive int or None (the full batch), "
+                         f"got {batch_size!r}")
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 <= l2 < math.inf:
+        raise ValueError(f"fit: l2 must be a finite number ≥ 0, got {l2!r}")
+    if early_stopping is not None:
+        if isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1:
+            raise ValueError(f"fit: early_stopping is a patience in epochs (int ≥ 1), got {early_stopping!r}")
+        if val is None:
+            raise ValueError("fit: early_stopping needs a validation set (val=...)")
 
 
 def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epochs: int = 100,
@@ -197,41 +236,41 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         on_epoch: Optional[Callable[[int, History], None]] = None) -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
+    Each epoch: for every mini-batch (seed 000, Fig. 6.7), zero the gradients, forward, the
+    batch loss (1/B) Σₘ L(m) + λ·Σw², backward, ``optimizer.step()``; then, with ``val``,
+    the validation loss and accuracy under ``no_grad()`` (no graph, no ``.grad`` touched).
+
     ``loss`` a name in ``nn.LOSSES`` ("hinge", "bce", "mse", "cross_entropy") or an
-    :class:`~nn.losses.Loss`; ``batch_size=None`` is full-batch gradient descent;
-    ``l2`` adds λ·Σw² to every batch loss; ``early_stopping=patience`` needs ``val``;
-    ``compiled=True`` uses the NumPy tape; ``progress`` True/False forces the tqdm bar on/off
-    (default: on when stderr is a terminal); ``seed`` fixes the batch order (reshuffled every
-    epoch when ``shuffle``); ``on_epoch(epoch, history)`` is called after each epoch.
-    Returns the :class:`History`.
+    :class:`~nn.losses.Loss`; ``batch_size=None`` is full-batch gradient descent; ``l2`` is
+    λ; ``early_stopping=patience`` (needs ``val``) stops once the validation loss has not gone
+    below its best for ``patience`` epochs in a row and restores the best epoch's parameters
+    (``History.best_epoch``); ``compiled=True`` runs on the NumPy tape, same numbers;
+    ``progress`` True/False forces the tqdm bar on/off (default: on when stderr is a
+    terminal); ``seed`` fixes the batch order (reshuffled every epoch when ``shuffle``);
+    ``on_epoch(epoch, history)`` is called after each epoch.  Returns the :class:`History`.
     """
     L = get_loss(loss)
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit: optimizer must be an nn optimizer (SGD, Adam, ...), got {optimizer!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    if not isinstance(l2, (int, float)) or not 0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a finite number ≥ 0, got {l2!r}")
-    train = _dataset(train, "train")
-    val = _dataset(val, "val") if val is not None else None
-    if early_stopping is not None:
-        if val is None:
-            raise ValueError("fit: early_stopping needs a validation set (val=...)")
-        if isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1:
-            raise ValueError(f"fit: early_stopping is a patience in epochs (int ≥ 1), got {early_stopping!r}")
-    engine = _Engine(model, L, compiled)
-    params = model.parameters()
+    nin, _ = _sizes(model)
+    _check_fit_args(model, optimizer, epochs, batch_size, l2, early_stopping, val)
+    train = _dataset(train, "train", nin)
+    val = _dataset(val, "val", nin) if val is not None else None
+    engine = _Engine(model, L, compiled, float(l2))
+    params = engine.params
     rng = random.Random(seed)
     hist = History()
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):
+            hist.lr.append(optimizer.current_lr())
             total = correct = 0.0
+            start = time.perf_counter()
             for batch in batches(train, batch_size, shuffle, rng):
-                value, right = engine.train_step(batch, optimizer, l2)
+                value, right = engine.train_step(batch, optimizer)
                 total += value * len(batch)
                 correct += right
+                hist.steps += 1
+            hist.seconds.append(time.perf_counter() - start)
             hist.loss.append(total / len(train))
             hist.accuracy.append(correct / len(train))
             shown = {"loss": f"{hist.loss[-1]:.4f}", "acc": f"{hist.accuracy[-1]:.1%}"}
@@ -267,16 +306,26 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     return hist
 
 
+def _default_loss(model: Module, loss: Union[str, Loss, None]) -> Loss:
+    """``loss``, or the usual one for the model's outputs: hinge for one, cross-entropy for more."""
+    if loss is None:
+        return get_loss("hinge" if _sizes(model)[1] == 1 else "cross_entropy")
+    return get_loss(loss)
+
+
 def evaluate(model: Module, loss: Union[str, Loss], data, compiled: bool = False) -> tuple[float, float]:
     """(mean per-sample loss, accuracy) of ``model`` on ``data``, under ``no_grad()``."""
-    return _Engine(model, get_loss(loss), compiled).evaluate(_dataset(data, "data"))
+    L = get_loss(loss)
+    nin, _ = _sizes(model)
+    return _Engine(model, L, compiled).evaluate(_dataset(data, "data", nin, "evaluate"))
 
 
-def predict(model: Module, X: Sequence[Sequence[float]], loss: Union[str, Loss] = "hinge",
+def predict(model: Module, X: Sequence[Sequence[float]], loss: Union[str, Loss, None] = None,
             compiled: bool = False) -> list[int]:
     """The class ``loss``'s convention reads from the model's output for each row of X
-    (hinge/bce: score > 0; cross_entropy: argmax; mse: > 0.5 or argmax)."""
-    L = get_loss(loss)
+    (hinge/bce: score > 0; cross_entropy: argmax; mse: > 0.5 or argmax).  ``loss=None``:
+    hinge's for a one-output model, cross-entropy's (argmax) otherwise."""
+    L = _default_loss(model, loss)
     return [L.predict(o) for o in _Engine(model, L, compiled).outputs(list(X))]
 
 
