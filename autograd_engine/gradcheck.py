@@ -1,0 +1,163 @@
+"""Gradient checking: compare backprop's gradient with central finite differences.
+
+Seed 002 ("Gradient Checking II") asks how researchers became confident about their
+gradients before automatic differentiation, and answers
+
+    ∂L/∂xᵢ(a) = lim_{ε→0} [L(a + ε·eᵢ) − L(a − ε·eᵢ)] / 2ε
+
+:func:`gradcheck` evaluates that quotient at a small ε for every input and compares it with
+the analytic gradient from ``backward()``.  The check costs 2n extra forward passes for n
+inputs (seed 000: one-sided differences need "a million and one forward passes" for a million
+parameters, where backprop needs two passes) -- which is why it is a test, not a training method.
+
+A wrong rule in :data:`~autograd_engine.rules.RULES` (say tanh' = 1 − z instead of 1 − z²)
+shows up as a large error on the inputs whose path goes through that op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .grad_mode import no_grad
+from .value import Value
+from .walkthrough import number, text_table
+
+
+class GradcheckError(AssertionError):
+    """The analytic and numeric gradients disagree beyond tolerance.
+
+    An AssertionError (a test of your rules fails, it is not bad input); ``.report`` holds the
+    full :class:`GradcheckReport`."""
+
+    def __init__(self, report: GradcheckReport) -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """One input: its value, backprop's ∂f/∂x, the central difference and how far apart."""
+
+    name: str
+    value: float
+    analytic: float
+    numeric: float
+    abs_error: float  #: |analytic − numeric|
+    rel_error: float  #: |analytic − numeric| / max(|analytic|, |numeric|), 0 when both are 0
+    passed: bool  #: |analytic − numeric| ≤ atol + rtol·|numeric|
+    excess: float  #: |analytic − numeric| / (atol + rtol·|numeric|): > 1 fails
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """The per-input comparison; ``str()`` is a table with the worst input named."""
+
+    output: float  #: f at the point
+    inputs: tuple[InputCheck, ...]
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.inputs)
+
+    @property
+    def worst(self) -> InputCheck | None:
+        """The input furthest out of tolerance (largest ``excess``); None with no inputs."""
+        return max(self.inputs, key=lambda c: c.excess, default=None)
+
+    @property
+    def evaluations(self) -> int:
+        """Forward passes the numeric gradient took: 2 per input."""
+        return 2 * len(self.inputs)
+
+    def __str__(self) -> str:
+        head = (f"gradcheck: f = {number(self.output)}; numeric = (f(x+ε) − f(x−ε)) / 2ε with ε = {self.eps:g} "
+                f"({self.evaluations} evaluations of f)\n"
+                f"an input passes if |analytic − numeric| ≤ {self.atol:g} + {self.rtol:g}·|numeric|")
+        rows = [(c.name, number(c.value), number(c.analytic), number(c.numeric), f"{c.abs_error:.2e}",
+                 f"{c.rel_error:.2e}", "ok" if c.passed else "FAIL") for c in self.inputs]
+        table = text_table(("input", "value", "analytic", "numeric", "abs error", "rel error", ""), rows)
+        w = self.worst
+        verdict = "passed" if self.passed else "FAILED"
+        tail = f"{verdict}; worst: {w.name} (abs error {w.abs_error:.2e}, rel error {w.rel_error:.2e})" if w else verdict
+        return f"{head}\n{table}\n{tail}"
+
+
+def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_on_failure: bool = True) -> GradcheckReport:
+    """Check ``f``'s backprop gradient against (f(x + ε) − f(x − ε)) / 2ε, input by input.
+
+    ``f`` takes one Value per input and returns a scalar Value; ``inputs`` are numbers or Values
+    (only their ``.data`` and ``.label`` are used: ``f`` runs on fresh leaves, so no ``.grad`` of
+    yours changes).  An input passes if ``|analytic − numeric| ≤ atol + rtol·|numeric|``.
+    Returns a :class:`GradcheckReport`; on a mismatch raises :class:`GradcheckError` (carrying
+    the report) unless ``raise_on_failure=False``.
+
+    Keep the point away from kinks (relu at 0, ties of max/min): there the two one-sided
+    slopes differ and no single number is "the" derivative.
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
+    point, names = _point(inputs)
+    for arg, val in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val < float("inf"):
+            raise ValueError(f"gradcheck: {arg} must be a finite number ≥ 0, got {val!r}")
+    if eps == 0:
+        raise ValueError("gradcheck: eps must be > 0")
+
+    xs = [Value(p, n) for p, n in zip(point, names)]
+    out = _call(f, xs, "at the point")
+    out.backward()
+    checks = []
+    for i, (x, name) in enumerate(zip(xs, names)):
+        hi = _call(f, _shifted(point, i, eps), f"at {name} + eps", graph=False).data
+        lo = _call(f, _shifted(point, i, -eps), f"at {name} - eps", graph=False).data
+        numeric = (hi - lo) / (2 * eps)
+        err = abs(x.grad - numeric)
+        scale = max(abs(x.grad), abs(numeric))
+        bound = atol + rtol * abs(numeric)
+        checks.append(InputCheck(name, point[i], x.grad, numeric, err, err / scale if scale else 0.0,
+                                 err <= bound, err / bound if bound else (float("inf") if err else 0.0)))
+    report = GradcheckReport(out.data, tuple(checks), float(eps), float(atol), float(rtol))
+    if raise_on_failure and not report.passed:
+        raise GradcheckError(report)
+    return report
+
+
+def _point(inputs) -> tuple[list[float], list[str]]:
+    if isinstance(inputs, (Value, int, float)):
+        raise TypeError("gradcheck: inputs must be a sequence of numbers or Values (one per argument of f), "
+                        f"got a single {type(inputs).__name__}; wrap it: [x]")
+    point, names = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            point.append(x.data)
+            names.append(x.label or f"x{i}")
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            point.append(Value(x).data)  # Value's checks: finite, float
+            names.append(f"x{i}")
+        else:
+            raise TypeError(f"gradcheck: inputs[{i}] must be a number or a Value, got {type(x).__name__} {x!r}")
+    return point, names
+
+
+def _shifted(point: list[float], i: int, h: float) -> list[Value]:
+    return [Value(p + h if j == i else p) for j, p in enumerate(point)]
+
+
+def _call(f: Callable, xs: list[Value], where: str, graph: bool = True) -> Value:
+    """f(*xs), checked to be a Value; ``graph=False`` evaluates under no_grad() (values only)."""
+    try:
+        if graph:
+            out = f(*xs)
+        else:
+            with no_grad():
+                out = f(*xs)
+    except (ValueError, ArithmeticError) as e:  # a domain error: the point or eps is too close to an edge
+        raise ValueError(f"gradcheck: f failed {where}: {e}") from e
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value (a scalar), got {type(out).__name__} {out!r}")
+    return out

@@ -1,0 +1,133 @@
+"""The backward pass, one edge at a time: what ``backward()`` does, made visible.
+
+Every edge of the graph carries one application of the chain rule (seed 000, Figure 6.2):
+a node ``z`` holding the upstream gradient ∂L/∂z sends
+
+    ∂L/∂x += ∂L/∂z · ∂z/∂x
+
+to its parent ``x``.  :func:`backward_steps` performs exactly these updates, in exactly the
+order ``Value.backward()`` does (reverse topological order), and stops after each one to
+report it as a :class:`Step`.  Where a Value feeds several nodes its gradient arrives in
+several steps and adds up -- seed 004's "gradients add at branches": in f = (a+b)(b+c) at
+a = −1, b = 3, c = 4, ``b`` receives 7 and then 2 more, ending at ∂f/∂b = 9.
+
+Only the public ``Value`` API is used (``nodes()``, ``parents``, ``local_grads``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+
+from .value import Value
+
+if TYPE_CHECKING:
+    import graphviz
+
+
+class Step(NamedTuple):
+    """One edge of the backward pass: ``node`` (z) sends gradient to ``parent`` (x)."""
+
+    index: int  #: 1-based position in the backward pass
+    node: Value  #: z, the node sending gradient
+    parent: Value  #: x, the parent receiving it
+    upstream: float  #: ∂L/∂z, complete when z sends (all of z's children have sent)
+    local: float  #: ∂z/∂x, stored on z at forward time
+    contribution: float  #: ∂L/∂z · ∂z/∂x, added to x.grad
+    parent_grad: float  #: x.grad after adding the contribution (its gradient so far)
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
+    """Run ``root.backward(grad)`` lazily, yielding one :class:`Step` per edge.
+
+    The ``.grad`` updates are exactly those of ``backward()``: interior nodes start from 0 in
+    every pass, leaves accumulate across passes, ``root.grad`` is seeded with ``grad`` and
+    each step adds ``∂L/∂z · ∂z/∂x`` to its parent.  After the last step every ``.grad``
+    equals what ``backward()`` gives.  A Value used twice by one node (``x * x``) is two
+    edges, hence two steps; the number of steps is the number of edges of the graph.
+
+    Bad arguments are refused at the call, with ``backward()``'s own errors (a non-number or
+    non-finite ``grad``; a Value computed under ``no_grad()``, which has no graph).  The
+    ``.grad`` updates start with the first step taken.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r}")
+    if root.is_leaf() and root.op:
+        root.backward(grad)  # computed under no_grad(): backward()'s ValueError says so
+    Value(0.0).backward(grad)  # backward()'s checks and messages for grad, on a throwaway leaf
+    return _walk(root, float(grad))
+
+
+def _walk(root: Value, grad: float) -> Iterator[Step]:
+    if root.is_leaf():  # no edges: like backward(), a leaf root accumulates the seed
+        root.grad += grad
+        return
+    order = root.nodes()
+    for v in order:
+        if not v.is_leaf():
+            v.grad = 0.0  # interior gradients are recomputed by every pass
+    root.grad = grad
+    index = 0
+    for z in reversed(order):  # every child of z comes later in `order`, so ∂L/∂z is complete
+        upstream = z.grad
+        for x, local in zip(z.parents, z.local_grads):
+            contribution = upstream * local
+            x.grad += contribution
+            index += 1
+            yield Step(index, z, x, upstream, local, contribution, x.grad)
+
+
+# ---- text --------------------------------------------------------------------------------
+def number(x: float) -> str:
+    """A float for a table: 6 significant digits, integers without ``.0``, no ``-0``."""
+    return f"{x + 0.0:.6g}"
+
+
+def text_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> str:
+    """Rows of cells as aligned columns; ``align`` has one ``<`` or ``>`` per column
+    (default: first column left, the others right)."""
+    rows = [list(map(str, r)) for r in rows]
+    align = align or "<" + ">" * (len(header) - 1)
+    widths = [max(len(c) for c in col) for col in zip(header, *rows)]
+    lines = ["  ".join(f"{c:{a}{w}}" for c, a, w in zip(r, align, widths)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("─" * w for w in widths))
+    return "\n".join(lines)
+
+
+def node_names(root: Value) -> dict[Value, str]:
+    """A name for every node of ``root``'s graph: its label if set, else ``v<k> (op)`` with k
+    its position in the forward (topological) order, e.g. ``v3 (mul)``; ``v0`` for a leaf."""
+    return {v: _name(v, k) for k, v in enumerate(root.nodes())}
+
+
+def _name(v: Value, k: int) -> str:
+    return v.label or (f"v{k} ({v.op})" if v.op else f"v{k}")
+
+
+def format_steps(steps: Iterable[Step]) -> str:
+    """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
+    (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
+    of the graph of the first step's node (the root of a full pass)."""
+    steps = list(steps)
+    if not steps:
+        return "(no edges: the root is a leaf, its gradient is the seed)"
+    names = node_names(steps[0].node)
+
+    def name(v: Value) -> str:
+        if v not in names:  # not below the first step's node: a slice of another pass
+            names[v] = _name(v, len(names))
+        return names[v]
+
+    header = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
+    rows = [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
+             number(s.contribution), number(s.parent_grad)) for s in steps]
+    return text_table(header, rows, align=">" + "<" + ">" * 4)
+
+
+# ---- pictures ----------------------------------------------------------------------------
+def step_pictures(root: Value, grad: float = 1.0, **draw_kwargs) -> Iterator[tuple[Step, graphviz.Digraph]]:
+    """The walk-through as pictures: after each step, ``draw_dot(root, highlight=(node, parent))``
+    with the gradients so far (needs the ``[viz]`` extra; a notebook shows them one by one)."""
+    from .viz import draw_dot  # optional dependency: only when pictures are asked for
+
+    steps = backward_steps(root, grad)
+    return ((s, draw_dot(root, highlight=(s.node, s.parent), **draw_kwargs)) for s in steps)
