@@ -1,0 +1,70 @@
+"""``autograd-engine train`` as a subprocess: the printed accuracies are those of the saved
+model, which is the model the library trains with the same settings; --plot writes a PNG;
+bad arguments exit 2 with argparse's one-line error and no traceback."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import nn
+
+ACCURACY = re.compile(r"after (\d+) epochs: train accuracy ([\d.]+)% \(loss ([\d.]+)\), "
+                      r"validation accuracy ([\d.]+)% \(loss ([\d.]+)\)")
+
+
+def train_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "autograd_engine.cli", "train", *args],
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_train_moons_saves_the_model_the_library_trains_and_plots_it(tmp_path):
+    model_path, png = tmp_path / "model.json", tmp_path / "boundary.png"
+    run = train_cli("moons", "--samples", "60", "--hidden", "8,8", "--epochs", "30", "--lr", "0.2",
+                    "--seed", "1", "--compiled", "--save", str(model_path), "--plot", str(png))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # not a terminal: no progress bar
+    (epochs, train_acc, train_loss, val_acc, val_loss), = ACCURACY.findall(run.stdout)
+    assert epochs == "30"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the same training through the library: the CLI's defaults (val 0.2, l2 1e-4, full batch)
+    train, val = nn.split(nn.moons(60, seed=1), 0.8, 0.2, seed=1)
+    model = nn.MLP(2, [8, 8, 1], seed=1)
+    nn.fit(model, "hinge", nn.SGD(model.parameters(), lr=0.2), train, epochs=30, l2=1e-4,
+           val=val, seed=1, compiled=True)
+    loaded = nn.load(model_path)
+    assert loaded.architecture() == model.architecture()
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+    grid = [[x / 4, y / 4] for x in range(-6, 11) for y in range(-4, 7)]
+    assert nn.predict(loaded, grid) == nn.predict(model, grid)
+    # the printed numbers are the loaded model's
+    for data, acc, loss in ((train, train_acc, train_loss), (val, val_acc, val_loss)):
+        ours_loss, ours_acc = nn.evaluate(loaded, "hinge", data)
+        assert f"{ours_acc:.1%}" == f"{acc}%"
+        assert f"{ours_loss:.4f}" == loss
+
+
+def test_train_xor_on_the_scalar_engine_prints_both_accuracies():
+    run = train_cli("xor", "--samples", "20", "--hidden", "4", "--activation", "tanh",
+                    "--epochs", "150", "--lr", "0.5", "--seed", "0")
+    assert run.returncode == 0, run.stderr
+    assert "xor: 16 training and 4 validation points, 2 classes" in run.stdout
+    (_, train_acc, _, val_acc, _), = ACCURACY.findall(run.stdout)
+    assert (train_acc, val_acc) == ("100.0", "100.0")  # the four corners, learned
+
+
+@pytest.mark.parametrize("args, message", [
+    (["spiral"], "argument dataset: invalid choice: 'spiral'"),
+    (["moons", "--hidden", "16,x"], "argument --hidden: expected comma-separated layer sizes"),
+    (["moons", "--lr", "-1"], "argument --lr: must be a positive number, got '-1'"),
+    (["moons", "--batch-size", "0"], "argument --batch-size: must be a positive integer, got '0'"),
+])
+def test_bad_arguments_exit_2_with_one_line_error(args, message):
+    run = train_cli(*args)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("autograd-engine train: error: ") and message in last
