@@ -86,10 +86,10 @@ def _data(out) -> list[float]:
 class _Engine:
     """Evaluates the model and the loss on batches, on the scalar engine or on tapes.
 
-    Compiled, it keeps one tape per purpose, each traced once and bound to its batch size:
-    the training objective (per-sample loss + λ·Σw², the L2 term a parameter-only node the
-    tape evaluates once per batch: the mean over the batch is then mean(L) + λ·Σw²), the data
-    loss for evaluation, and one tape per output unit for predictions.
+    Compiled, it keeps one tape per purpose and batch size, each traced once: the training
+    objective (per-sample loss + λ·Σw²: the L2 term is a parameter-only node the tape
+    evaluates once per batch, so the batch mean is mean(L) + λ·Σw²), the data loss for
+    evaluation, and the model's outputs for accuracy and predictions.
     """
 
     def __init__(self, model: Module, loss: Loss, compiled: bool, lam: float = 0.0) -> None:
@@ -114,10 +114,13 @@ class _Engine:
         return mean(losses), [_data(o) for o in outs]
 
     # ---- compiled tape ---------------------------------------------------------------------
-    def _tape(self, key, fn: Callable[..., Value], n_inputs: int):
-        if key not in self._tapes:
-            self._tapes[key] = self._compile(fn, n_inputs)
-        return self._tapes[key]
+    def _tape(self, key, B: int, fn: Callable[..., Value], n_inputs: int):
+        """The tape of ``fn`` for batches of B rows, traced on first use.  One per batch size:
+        a tape binds its work arrays to the size of its batch, and re-binding for every short
+        last batch or validation pass would cost more than a forward pass each time."""
+        if (key, B) not in self._tapes:
+            self._tapes[key, B] = self._compile(fn, n_inputs)
+        return self._tapes[key, B]
 
     def _loss_tape(self, data: Dataset, lam: float):
         """fn(x₁..x_d, t₁..t_k) = L(model(x), t) (+ λ·Σw²) for one sample."""
@@ -128,24 +131,27 @@ class _Engine:
             t = inputs[d:]
             out = fn(model(list(inputs[:d])), t[0] if n_t == 1 else list(t))
             return out + l2_term(params, lam) if lam else out
-        return self._tape(("loss", lam), per_sample, d + n_t)
+        return self._tape(("loss", lam), len(data), per_sample, d + n_t)
 
     def _matrix(self, data: Dataset):
         np = self._np
         return np.column_stack([np.asarray(data.X, dtype=float),
                                 np.asarray(self.targets(data), dtype=float)])
 
-    def outputs(self, X: Sequence[Sequence[float]], purpose: str = "eval") -> list[list[float]]:
+    def outputs(self, X: Sequence[Sequence[float]]) -> list[list[float]]:
         """The model's output data for every row of X (under ``no_grad()`` when scalar)."""
         if not self.compiled:
             with no_grad():
                 return [_data(self.model(x)) for x in X]
-        model, np = self.model, self._np
-        A = np.asarray(X, dtype=float).reshape(len(X), self.nin)
-        cols = []
-        for k in range(self.nout):  # one tape per output unit; "train" and "eval" batch sizes
-            fn = (lambda *x: model(list(x))) if self.nout == 1 else (lambda *x, k=k: model(list(x))[k])
-            cols.append(self._tape(("out", k, purpose), fn, self.nin).forward(A))
+        np, model, d, k = self._np, self.model, self.nin, self.nout
+        A = np.asarray(X, dtype=float).reshape(len(X), d)
+        if k == 1:
+            return self._tape("out", len(A), lambda *x: model(list(x)), d).forward(A)[:, None].tolist()
+        # a tape returns one number per sample: select output j with a one-hot input row,
+        # Σᵢ selᵢ·yᵢ, and replay once per output
+        tape = self._tape("out", len(A), lambda *v: Value.dot(list(v[d:]), model(list(v[:d]))), d + k)
+        eye = np.eye(k)
+        cols = [tape.forward(np.column_stack([A, np.tile(eye[j], (len(A), 1))])) for j in range(k)]
         return np.column_stack(cols).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
@@ -157,7 +163,7 @@ class _Engine:
             tape = self._loss_tape(batch, self.lam)
             value = float(self._np.mean(tape.forward(self._matrix(batch))))
             tape.backward("mean")
-            outs = self.outputs(batch.X, "train")
+            outs = self.outputs(batch.X)
         else:
             total, outs = self._scalar(batch)
             if self.lam:
