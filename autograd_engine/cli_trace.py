@@ -22,8 +22,6 @@ import sys
 from pathlib import Path
 from typing import Callable, NamedTuple, Union
 
-from .forward_mode import forward_derivative
-from .gradcheck import gradcheck
 from .grad_mode import no_grad
 from .value import Value, zero_grad
 from .walkthrough import backward_steps, format_steps, number, text_table
@@ -31,6 +29,7 @@ from .walkthrough import backward_steps, format_steps, number, text_table
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
 MAX_LENGTH = 2000  #: characters; a longer expression is not something to read step by step
+MAX_DEPTH = 200  #: operations nested in one another (a + a + ... nests to the left)
 
 #: function name -> (number of arguments, how to apply it to a Value)
 FUNCTIONS: dict[str, tuple[int, Callable]] = {
@@ -101,8 +100,6 @@ def build(expression: str, values: dict[str, float]) -> Traced:
     ev = _Evaluator({name: Value(x, name) for name, x in values.items()})
     try:
         root = ev.evaluate(tree.body)
-    except RecursionError:
-        raise TraceError("the expression is nested too deeply") from None
     except ValueError as e:  # an op's domain (log of a negative number, overflow, ...)
         raise TraceError(str(e)) from None
     unused = [name for name in values if name not in ev.used]
@@ -128,7 +125,11 @@ class _Evaluator:
         self.used: set[str] = set()
         self.made: list[Value] = []  # nodes in the order they are computed
 
-    def evaluate(self, node: ast.AST) -> Operand:
+    def evaluate(self, node: ast.AST, depth: int = 0) -> Operand:
+        if depth > MAX_DEPTH:
+            raise TraceError(f"the expression is nested too deeply (more than {MAX_DEPTH} operations inside "
+                             "one another)")
+        depth += 1
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise TraceError(f"only numbers are allowed as constants, got {node.value!r}")
@@ -144,18 +145,19 @@ class _Evaluator:
             self.used.add(node.id)
             return self.leaves[node.id]
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return self.apply(_BINARY[type(node.op)], self.evaluate(node.left), self.evaluate(node.right))
+            return self.apply(_BINARY[type(node.op)], self.evaluate(node.left, depth),
+                              self.evaluate(node.right, depth))
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            return self.apply(_UNARY[type(node.op)], self.evaluate(node.operand))
+            return self.apply(_UNARY[type(node.op)], self.evaluate(node.operand, depth))
         if isinstance(node, ast.Call):
-            return self.call(node)
+            return self.call(node, depth)
         what = _NOT_ALLOWED.get(type(node)) or (
             f"the operator {type(node.op).__name__}" if isinstance(node, (ast.BinOp, ast.UnaryOp))
             else type(node).__name__)
         raise TraceError(f"{what} is not allowed in an expression ({_short(ast.unparse(node))!r}); "
                          "use numbers, variables, + - * / ** and " + "/".join(FUNCTIONS))
 
-    def call(self, node: ast.Call) -> Operand:
+    def call(self, node: ast.Call, depth: int) -> Operand:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS:
             shown = name or _short(ast.unparse(node.func))
@@ -164,7 +166,7 @@ class _Evaluator:
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args) or len(node.args) != arity:
             raise TraceError(f"{name} takes {arity} argument{'s' if arity > 1 else ''}, "
                              f"got {_short(ast.unparse(node))!r}")
-        args = [self.evaluate(a) for a in node.args]
+        args = [self.evaluate(a, depth) for a in node.args]
         if not isinstance(args[0], Value) and isinstance(args[-1], Value):
             args.reverse()  # max(2, x) = max(x, 2): the method belongs to the Value
         return self.apply(method, *args)
@@ -260,6 +262,21 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
     return written
 
 
+def _check_picture_options(args: argparse.Namespace) -> None:
+    """Refuse what would fail only after the trace is printed: a missing extra or directory."""
+    if not (args.svg or args.png or args.steps):
+        return
+    try:
+        import graphviz  # noqa: F401  (draw_dot needs it whichever engine lays the graph out)
+    except ImportError:
+        raise TraceError(f"pictures need the [viz] extra: {VIZ_EXTRA}") from None
+    for option, path in (("--svg", args.svg), ("--png", args.png)):
+        if path and not Path(path).parent.is_dir():
+            raise TraceError(f"{option}: the directory {str(Path(path).parent)!r} does not exist")
+    if args.steps and Path(args.steps).exists() and not Path(args.steps).is_dir():
+        raise TraceError(f"--steps: {args.steps!r} exists and is not a directory")
+
+
 def _pictures_or_error(root: Value, args: argparse.Namespace, command: str) -> int:
     try:
         written = _write_pictures(root, args)
@@ -304,6 +321,7 @@ def register(subparsers) -> None:
 
 def run_trace(args: argparse.Namespace) -> int:
     try:
+        _check_picture_options(args)
         traced = build(args.expression, parse_assignments(args.values))
         text = trace_text(traced)
     except TraceError as e:
@@ -315,6 +333,14 @@ def run_trace(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from .forward_mode import forward_derivative
+    from .gradcheck import gradcheck
+
+    try:
+        _check_picture_options(args)
+    except TraceError as e:
+        return _fail("demo", str(e))
+
     print("1. Seed 004: f = (a+b)(b+c) at a = -1, b = 3, c = 4. Gradients add at branches: "
           "b feeds both sums,\n   so it receives 7 from a+b and then 2 more from b+c.\n")
     traced = build("(a+b)*(b+c)", {"a": -1.0, "b": 3.0, "c": 4.0})
