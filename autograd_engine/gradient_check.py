@@ -12,6 +12,9 @@ parameters, where backprop needs two passes) -- which is why it is a test, not a
 
 A wrong rule in :data:`~autograd_engine.rules.RULES` (say tanh' = 1 − z instead of 1 − z²)
 shows up as a large error on the inputs whose path goes through that op.
+
+(The module is not called ``gradcheck``: ``autograd_engine.gradcheck`` is the function, and a
+submodule of that name would replace it as the package's attribute when imported.)
 """
 
 from __future__ import annotations
