@@ -362,5 +362,5 @@ def run_demo(args: argparse.Namespace) -> int:
     report = gradcheck(lambda a, b, c: (a + b) * (b + c), inputs)
     print("\n4. Gradient check (seed 002): (f(x+ε) − f(x−ε)) / 2ε for each input against backprop:")
     print(report)
-    print("\nTry: autograd-engine trace \"tanh(w*x + b)\" w=0.5 x=2 b=-1 --steps steps/")
+    print("\nTry: autograd-engine trace \"tanh(w*x + b)\" w=0.5 x=2 b=-0.5 --steps steps/")
     return _pictures_or_error(traced.root, args, "demo")
