@@ -1,0 +1,151 @@
+"""The edge-by-edge walk-through: the same .grad updates as backward(), one edge per step."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+
+from autograd_engine import Value, no_grad, zero_grad
+from autograd_engine.walkthrough import Step, backward_steps, format_steps, node_names
+from test_properties import programs, run
+
+
+def seed_004():
+    """f = (a+b)(b+c) at a = −1, b = 3, c = 4: x = 2, y = 7, f = 14 (seed 004)."""
+    a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
+    x, y = a + b, b + c
+    x.label, y.label = "x", "y"
+    f = x * y
+    f.label = "f"
+    return a, b, c, x, y, f
+
+
+def test_seed_004_step_by_step_b_receives_7_then_2():
+    a, b, c, x, y, f = seed_004()
+    steps = list(backward_steps(f))
+    got = [(s.index, s.node.label, s.parent.label, s.upstream, s.local, s.contribution, s.parent_grad)
+           for s in steps]
+    assert got == [
+        (1, "f", "x", 1.0, 7.0, 7.0, 7.0),  # ∂f/∂x = y
+        (2, "f", "y", 1.0, 2.0, 2.0, 2.0),  # ∂f/∂y = x
+        (3, "x", "a", 7.0, 1.0, 7.0, 7.0),  # add distributes
+        (4, "x", "b", 7.0, 1.0, 7.0, 7.0),  # b: 7 ...
+        (5, "y", "b", 2.0, 1.0, 2.0, 9.0),  # ... then 2 more: gradients add at branches
+        (6, "y", "c", 2.0, 1.0, 2.0, 2.0),
+    ]
+    assert (a.grad, b.grad, c.grad, x.grad, y.grad, f.grad) == (7.0, 9.0, 2.0, 7.0, 2.0, 1.0)
+
+
+def test_the_table_reads_like_the_steps():
+    *_, f = seed_004()
+    lines = format_steps(backward_steps(f)).splitlines()
+    assert lines[0].split() == ["step", "node", "→", "parent", "∂L/∂z", "∂z/∂x", "contribution",
+                                "parent", "grad", "so", "far"]
+    assert set(lines[1]) <= {"─", " "}
+    rows = [line.split() for line in lines[2:]]
+    assert rows[3] == ["4", "x", "→", "b", "7", "1", "7", "7"]
+    assert rows[4] == ["5", "y", "→", "b", "2", "1", "2", "9"]
+    assert len(rows) == 6
+    assert format_steps([]).startswith("(no edges")
+
+
+def test_unlabelled_nodes_are_named_by_position_and_op():
+    u, w = Value(2.0), Value(5.0, "w")
+    z = (u * w).tanh()
+    names = node_names(z)
+    assert names[w] == "w"
+    assert names[u] == f"v{z.nodes().index(u)}"
+    assert names[z] == f"v{len(z.nodes()) - 1} (tanh)"
+    table = format_steps(backward_steps(z))
+    assert f"{names[z]} → {names[z.parents[0]]}" in table and "(mul) → w" in table
+
+
+def test_a_value_used_twice_by_one_node_is_two_steps():
+    x = Value(3.0, "x")
+    y = x * x
+    steps = list(backward_steps(y))
+    assert [(s.parent is x, s.local, s.parent_grad) for s in steps] == [(True, 3.0, 3.0), (True, 3.0, 6.0)]
+    assert x.grad == 6.0  # d(x²)/dx = 2x
+
+
+def test_steps_are_taken_lazily():
+    a, b, c, x, y, f = seed_004()
+    walk = backward_steps(f)
+    assert (f.grad, x.grad, a.grad) == (0.0, 0.0, 0.0)  # nothing done before the first step
+    first = next(walk)
+    assert (first.parent, f.grad, x.grad, y.grad, a.grad) == (x, 1.0, 7.0, 0.0, 0.0)
+    assert [s.index for s in walk] == [2, 3, 4, 5, 6]
+
+
+def test_seed_gradient_scales_every_step():
+    a, b, c, x, y, f = seed_004()
+    steps = list(backward_steps(f, grad=2))
+    assert steps[0].upstream == 2.0
+    assert (a.grad, b.grad, c.grad) == (14.0, 18.0, 4.0)
+
+
+def test_a_leaf_root_has_no_steps_and_accumulates_the_seed_like_backward():
+    a = Value(1.5)
+    assert list(backward_steps(a)) == []
+    assert list(backward_steps(a, 2.0)) == []
+    assert a.grad == 3.0
+
+
+def test_bad_arguments_are_refused_at_the_call_like_backward():
+    with no_grad():
+        z = Value(2.0) * Value(3.0)
+    with pytest.raises(ValueError, match="no_grad"):
+        backward_steps(z)
+    *_, f = seed_004()
+    with pytest.raises(TypeError, match="grad must be a number"):
+        backward_steps(f, "1")
+    with pytest.raises(ValueError, match="grad must be finite"):
+        backward_steps(f, math.inf)
+    with pytest.raises(TypeError, match="root must be a Value"):
+        backward_steps(3.0)
+    assert f.grad == 0.0  # refused before touching anything
+
+
+@settings(max_examples=150)
+@given(programs())
+def test_random_graphs_walk_to_exactly_backwards_gradients(prog):
+    steps_spec, point = prog
+    xs = [Value(p) for p in point]
+    out = run(steps_spec, xs, ours=True)
+    nodes = out.nodes()
+    out.backward()
+    expected = [v.grad for v in nodes]
+    out.backward()
+    expected_twice = [v.grad for v in nodes]
+    zero_grad(out)
+
+    steps = list(backward_steps(out))
+    assert [v.grad for v in nodes] == expected  # bit for bit: the same additions in the same order
+    assert len(steps) == sum(len(v.parents) for v in nodes)  # one step per edge
+    assert [s.index for s in steps] == list(range(1, len(steps) + 1))
+    received: dict[Value, float] = {}
+    for s in steps:
+        assert isinstance(s, Step)
+        assert s.upstream == s.node.grad  # a node sends only once its gradient is complete
+        assert s.contribution == s.upstream * s.local
+        received[s.parent] = received.get(s.parent, 0.0) + s.contribution
+        assert s.parent_grad == received[s.parent]  # the parent's gradient so far
+    assert all(received.get(v, 0.0) == v.grad for v in nodes if v is not out)
+
+    # a second walk: leaves accumulate, interior nodes are recomputed -- as a second backward()
+    list(backward_steps(out))
+    assert [v.grad for v in nodes] == expected_twice
+
+
+def test_one_picture_per_step_with_the_current_edge_highlighted():
+    pytest.importorskip("graphviz")
+    from autograd_engine.walkthrough import step_pictures
+
+    a, b, c, x, y, f = seed_004()
+    pictures = list(step_pictures(f))
+    assert [s.index for s, _ in pictures] == [1, 2, 3, 4, 5, 6]
+    sources = [dot.source for _, dot in pictures]
+    assert len(set(sources)) == 6  # the highlight moves
+    # the picture of step 5 is drawn when b has received 7 then 2: its edge label is ∂y/∂b
+    assert "∂y/∂b = 1" in sources[4] and "∂y/∂b" not in sources[3]
+    assert (a.grad, b.grad, c.grad) == (7.0, 9.0, 2.0)
