@@ -58,7 +58,7 @@ def memory(engine_name: str, levels: int) -> dict:
 def depth(levels: int) -> dict:
     """Our engine on a ``levels``-deep chain (3 op nodes each), automatic GC on: build and
     backward times, ``del`` time, the share of it all inside the cyclic GC, and the process's
-    peak resident memory (ru_maxrss)."""
+    peak resident memory (VmHWM, see `_maxrss`)."""
     E = ours()
     settle()  # as in run.py: collections scan only the graph, not the imports
     base = _maxrss()
@@ -71,8 +71,9 @@ def depth(levels: int) -> dict:
         t2 = time.perf_counter()
         del root
         t3 = time.perf_counter()
-    return {"gc_share": gcc.seconds / (t3 - t0), "levels": levels, "op_nodes": 3 * levels, "build_s": t1 - t0, "backward_s": t2 - t1,
-            "free_s": t3 - t2, "build_backward_s": t2 - t0, "peak_rss_bytes": _maxrss(),
+    return {"levels": levels, "op_nodes": 3 * levels, "build_s": t1 - t0, "backward_s": t2 - t1,
+            "free_s": t3 - t2, "build_backward_s": t2 - t0,
+            "gc_share": gcc.seconds / (t3 - t0), "peak_rss_bytes": _maxrss(),
             "baseline_rss_bytes": base, "leaf_grad": x0.grad}
 
 

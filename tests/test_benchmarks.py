@@ -26,7 +26,8 @@ RUN = ROOT / "benchmarks" / "run.py"
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "quick.json"
     done = subprocess.run([sys.executable, str(RUN), "--quick", "--json", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path_factory.getbasetemp())
+                          capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path_factory.getbasetemp())  # runs from any directory
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout, json.loads(out.read_text())
 
