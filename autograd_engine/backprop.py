@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from .value import Value
 
 
-def topological_order(root: Value, zero_interior: bool = False) -> list[Value]:
+def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
     An iterative depth-first search: a node is pushed back under a ``None`` marker when it
     is expanded and emitted when the marker comes off the stack, i.e. after all its parents.
-    ``zero_interior`` also resets the ``.grad`` of every non-leaf node on the way (backward).
+    ``backward`` walks the same way, so both see the interior nodes in the same order.
     """
     order: list[Value] = []
     seen: set[Value] = set()
@@ -39,8 +39,6 @@ def topological_order(root: Value, zero_interior: bool = False) -> list[Value]:
         if a is None:  # a leaf
             emit(v)
             continue
-        if zero_interior:
-            v.grad = 0.0
         push(v)
         push(None)
         if a.__class__ is tuple:
@@ -70,13 +68,42 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 "no_grad(), so no graph was recorded; compute it outside no_grad() to differentiate")
         root.grad += grad  # a leaf: ∂root/∂root = 1, accumulated like any leaf
         return
-    order = topological_order(root, zero_interior=True)
-    root.grad = grad
-    for v in reversed(order):
+    # Order the interior nodes.  Instead of a "seen" set, each visited node's .grad is set to
+    # `mark`, a zero made for this pass: the reset interior nodes need anyway, and `is` tells a
+    # visited node apart from any other zero.  Leaves are not ordered (they only receive), but
+    # their gradient so far is set aside, so this pass sums into a zero and is added at the end
+    # as PyTorch's AccumulateGrad does: two passes give exactly twice, whatever cancels inside.
+    mark = float("0")
+    order: list[Value] = []
+    leaves: list[tuple[Value, float]] = []
+    stack: list = [root]
+    push, pop, emit = stack.append, stack.pop, order.append
+    while stack:
+        v = pop()
+        if v is None:  # all parents of the node below the marker are emitted
+            emit(pop())
+            continue
+        if v.grad is mark:  # visited already
+            continue
         a = v._a
         if a is None:
+            leaves.append((v, v.grad))
+            v.grad = mark
             continue
+        v.grad = mark
+        push(v)
+        push(None)
+        if a.__class__ is tuple:
+            stack.extend(a)
+        else:
+            push(a)
+            if v._db is not None:
+                push(v._b)
+    # The chain rule, children before parents: ∂L/∂x += ∂L/∂z · ∂z/∂x for every edge.
+    root.grad = grad
+    for v in reversed(order):
         g = v.grad
+        a = v._a
         if a.__class__ is tuple:  # n-ary: one local gradient per parent
             for p, d in zip(a, v._da):
                 p.grad += g * d
@@ -85,3 +112,13 @@ def backward(root: Value, grad: float = 1.0) -> None:
             d = v._db
             if d is not None:
                 v._b.grad += g * d
+    for v, before in leaves:  # leaves accumulate across passes: before + this pass
+        g = before + v.grad if before else v.grad
+        if g - g:  # inf or nan (inf - inf is nan, and nan is true): a product overflowed
+            for u, b in leaves:
+                u.grad = b  # nothing is lost: every leaf keeps the gradient it had
+            name = f"leaf {v.label!r}" if v.label else "a leaf"
+            raise ValueError(
+                f"backward: the gradient of {name} (data {v.data!r}) is {g!r}: a product of local "
+                "gradients overflowed float64; leaf gradients are left as they were (rescale the loss)")
+        v.grad = g

@@ -6,7 +6,9 @@ inputs, and the chain rule sends back
     ∂L/∂x = ∂L/∂z · ∂z/∂x        ∂L/∂y = ∂L/∂z · ∂z/∂y
 
 so an op is fully described by its forward value ``z`` and its *local gradients* ∂z/∂x, ∂z/∂y.
-Each entry below gives exactly that, as one function ``f(m, *operands) -> (z, ∂z/∂x, ...)``.
+Each entry below gives exactly that: the operands' names, the formula of ``z`` and one formula
+per local gradient — text, like PyTorch's ``derivatives.yaml``, compiled once into a function
+``fn(m, *operands) -> (z, ∂z/∂x, ...)`` and into the scalar engine's methods.
 
 ``m`` is the math backend: :data:`FLOAT_MATH` for Python floats (the scalar engine); an array
 backend (NumPy) gives the same formulas over a whole batch (the compiled tape).  Rules therefore
@@ -14,7 +16,8 @@ use only arithmetic, comparisons (``(x > y) * 1.0`` is a 0/1 step for floats and
 and ``m.<function>``; they never branch on a value with ``if``.
 
 The machinery that records nodes and walks the graph (``value.py``, ``backprop.py``) knows
-nothing of calculus: a new op is one ``Rule`` line here plus a method that applies it.
+nothing of calculus: a new op is one ``rule(...)`` line here plus the name of the ``Value``
+method that applies it (``Value.apply`` applies any rule without one).
 """
 
 from __future__ import annotations
@@ -26,17 +29,37 @@ from typing import Callable, NamedTuple
 
 
 class Rule(NamedTuple):
-    """One op: name, the symbol drawn in graph pictures, the rule, and its domain.
+    """One op: its name, the symbol drawn in graph pictures, the rule, and its domain.
 
-    ``fn(m, *operands)`` returns ``(z, ∂z/∂operand_0, ∂z/∂operand_1, ...)``.  For the n-ary
-    ops (``sum``, ``dot``) operands and local gradients are sequences.
-    ``domain`` is said in the error raised when ``fn`` fails (log of 0, overflow, ...).
+    ``fn(m, *operands)`` returns ``(z, ∂z/∂operand_0, ∂z/∂operand_1, ...)``: one local
+    gradient per operand that may be a Value (trailing operands without one are plain numbers,
+    like the ``n`` of ``x ** n``).  For the n-ary ops (``sum``, ``dot``) operands and local
+    gradients are sequences.  ``domain`` is said in the error raised when ``fn`` fails.
+
+    Rules of the table also keep their formulas as text (``args``, ``z``, ``grads``): ``fn`` is
+    compiled from them, and so are the scalar engine's float methods (``value.py``), with the
+    formulas inlined — one source for the float path and the array path, and no function call
+    per node on the float path.  A rule made directly from a function (``Rule(name, symbol,
+    fn)``) works through ``Value.apply``.
     """
 
     name: str
     symbol: str
     fn: Callable
     domain: str = ""
+    args: tuple[str, ...] = ()
+    z: str = ""
+    grads: tuple[str, ...] = ()
+
+
+def rule(name: str, symbol: str, args: str, z: str, *grads: str, domain: str = "") -> Rule:
+    """A Rule from its formulas: ``args`` names the operands ("x y"), ``z`` is the forward value
+    and ``grads`` the local gradients, Python expressions over the operands, ``z`` and ``m``."""
+    names = tuple(args.split())
+    source = f"def {name}(m, {', '.join(names)}):\n    z = {z}\n    return z, {', '.join(grads)}\n"
+    namespace: dict = {}
+    exec(compile(source, f"<rule {name}>", "exec"), namespace)
+    return Rule(name, symbol, namespace[name], domain, names, z, grads)
 
 
 def _sigmoid(x: float) -> float:
@@ -62,37 +85,34 @@ FLOAT_MATH = SimpleNamespace(
 
 # fmt: off
 TABLE: tuple[Rule, ...] = (
-    #    name          symbol  forward z, then the local gradients ∂z/∂x[, ∂z/∂y]      seed 000 Fig. 6.2 / why
-    Rule("add",        "+",    lambda m, x, y: (x + y, 1.0, 1.0)),                    # add distributes ∂L/∂z
-    Rule("sub",        "−",    lambda m, x, y: (x - y, 1.0, -1.0)),
-    Rule("rsub",       "−",    lambda m, x, k: (k - x, -1.0)),                        # k − x, k a number
-    Rule("mul",        "×",    lambda m, x, y: (x * y, y, x)),                        # multiply swaps; by a number k: scales by k
-    Rule("div",        "÷",    lambda m, x, y: (x / y, 1.0 / y, -x / (y * y)),       "divisor ≠ 0"),
-    Rule("rdiv",       "÷",    lambda m, x, k: ((z := k / x), -z / x),               "divisor ≠ 0"),    # k / x
-    Rule("neg",        "−",    lambda m, x: (-x, -1.0)),
-    Rule("pow",        "xⁿ",   lambda m, x, n: (m.pow(x, n), n * m.pow(x, n - 1)),   # n·x^(n−1), n a number
-         "x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result"),
-    Rule("rpow",       "aˣ",   lambda m, x, a: ((z := m.pow(a, x)), z * m.log(a)),   # z·ln(a), a a number
-         "base a > 0 and a finite result"),
-    Rule("vpow",       "xʸ",   lambda m, x, y: ((z := m.pow(x, y)), y * m.pow(x, y - 1), z * m.log(x)),
-         "base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result"),
-    Rule("exp",        "exp",  lambda m, x: ((z := m.exp(x)), z),                     # exp: z
-         "a finite result (x ≤ 709.78)"),
-    Rule("log",        "log",  lambda m, x: (m.log(x), 1.0 / x),                      # log: 1/x
-         "x > 0"),
-    Rule("tanh",       "tanh", lambda m, x: ((z := m.tanh(x)), 1.0 - z * z)),         # tanh: 1 − z²
-    Rule("sigmoid",    "σ",    lambda m, x: ((z := m.sigmoid(x)), z * (1.0 - z))),    # sigmoid: z(1 − z)
-    Rule("relu",       "relu", lambda m, x: (m.maximum(x, 0.0), (x > 0.0) * 1.0)),   # a switch; relu'(0) = 0
-    Rule("leaky_relu", "lrelu", lambda m, x, s: (m.where(x > 0.0, x, s * x), m.where(x > 0.0, 1.0, s))),
-    Rule("abs",        "|x|",  lambda m, x: (m.where(x < 0.0, -x, x), m.sign(x))),    # |x|' = sign(x), 0 at 0
-    Rule("max",        "max",  lambda m, x, y: (m.maximum(x, y),                      # max is a switch;
-                                                (x > y) + 0.5 * (x == y),             # a tie splits 0.5/0.5
-                                                (y > x) + 0.5 * (x == y))),
-    Rule("min",        "min",  lambda m, x, y: (m.minimum(x, y),
-                                                (x < y) + 0.5 * (x == y),
-                                                (y < x) + 0.5 * (x == y))),
-    Rule("sum",        "Σ",    lambda m, xs: (m.sum(xs), (1.0,) * len(xs))),          # n-ary add: 1 to every input
-    Rule("dot",        "·",    lambda m, ws, xs: (m.dot(ws, xs), xs, ws)),             # Σ wᵢxᵢ: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ
+    #    name          symbol   operands  forward z                     local gradients ∂z/∂x[, ∂z/∂y]               seed 000 Fig. 6.2 / why
+    rule("add",        "+",     "x y",    "x + y",                      "1.0", "1.0"),                             # add distributes ∂L/∂z
+    rule("sub",        "−",     "x y",    "x - y",                      "1.0", "-1.0"),
+    rule("rsub",       "−",     "x k",    "k - x",                      "-1.0"),                                   # k − x, k a number
+    rule("mul",        "×",     "x y",    "x * y",                      "y", "x"),                                 # multiply swaps; a number k scales by k
+    rule("div",        "÷",     "x y",    "x / y",                      "1.0 / y", "-z / y",                       domain="divisor ≠ 0"),
+    rule("rdiv",       "÷",     "x k",    "k / x",                      "-z / x",                                  domain="divisor ≠ 0"),
+    rule("neg",        "−",     "x",      "-x",                         "-1.0"),
+    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, n - 1)",                     # n·x^(n−1), n a number
+         domain="x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result"),
+    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(a)",                            # z·ln(a), a a number
+         domain="base a > 0 and a finite result"),
+    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)", "z * m.log(x)",
+         domain="base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result"),
+    rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",                                       # exp: z
+         domain="a finite result (x ≤ 709.78)"),
+    rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
+    rule("tanh",       "tanh",  "x",      "m.tanh(x)",                  "1.0 - z * z"),                            # tanh: 1 − z²
+    rule("sigmoid",    "σ",     "x",      "m.sigmoid(x)",               "z * (1.0 - z)"),                          # sigmoid: z(1 − z)
+    rule("relu",       "relu",  "x",      "m.maximum(x, 0.0)",          "(x > 0.0) * 1.0"),                        # a switch; relu'(0) = 0
+    rule("leaky_relu", "lrelu", "x s",    "m.where(x > 0.0, x, s * x)", "m.where(x > 0.0, 1.0, s)"),
+    rule("abs",        "|x|",   "x",      "m.where(x < 0.0, -x, x)",    "m.sign(x)"),                              # |x|' = sign(x), 0 at 0
+    rule("max",        "max",   "x y",    "m.maximum(x, y)",            "(x > y) + 0.5 * (x == y)",                # max is a switch;
+                                                                        "(y > x) + 0.5 * (x == y)"),               # a tie splits 0.5/0.5
+    rule("min",        "min",   "x y",    "m.minimum(x, y)",            "(x < y) + 0.5 * (x == y)",
+                                                                        "(y < x) + 0.5 * (x == y)"),
+    rule("sum",        "Σ",     "xs",     "m.sum(xs)",                  "(1.0,) * len(xs)"),                       # n-ary add: 1 to every input
+    rule("dot",        "·",     "ws xs",  "m.dot(ws, xs)",              "xs", "ws"),                               # Σ wᵢxᵢ: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ
 )
 # fmt: on
 

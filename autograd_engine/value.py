@@ -13,14 +13,15 @@ Node layout (``__slots__``; 96 bytes a node with the float it holds):
 ``_a``, ``_da``     first operand (a Value) and its local gradient ∂z/∂a
 ``_b``, ``_db``     second operand: a Value with its local gradient, or a plain number with
                     ``_db = None`` (``2 * v`` makes no node for the 2)
-n-ary (sum, dot)    ``_a`` tuple of Value parents, ``_da`` their local gradients,
-                    ``_b`` the rule's operands as given, ``_db = None``
+n-ary               ``_a`` tuple of Value parents, ``_da`` their local gradients,
+                    ``_b`` the rule's operands as given, ``_db = None`` (sum, dot, apply)
 leaf                ``_a = None``
 =================  ==========================================================================
 """
 
 from __future__ import annotations
 
+import linecache
 import math
 from numbers import Real
 from typing import Iterable, Union
@@ -36,86 +37,76 @@ _FAILURES = (ArithmeticError, ValueError, TypeError)  # what math raises for a d
 
 _new = object.__new__
 
+# ---- the op methods, compiled from the rule table ------------------------------------------
+# Each method inlines its rule's formulas (rules.py) between the same few lines of bookkeeping:
+# read the operands' floats, evaluate z and the local gradients, refuse a non-finite result,
+# store a node.  Generating them (as dataclasses and PyTorch's derivatives.yaml do) keeps each
+# formula written once while the float path pays no function call or tuple per node.
+# ``inspect.getsource(Value.__mul__)`` shows the generated code.
 
-def _node(op: str, z: float, a, da, b, db) -> Value:
-    """A new node holding z and, unless under no_grad(), its operands and local gradients."""
-    v = _new(Value)
-    v.data, v.grad, v.label, v.op = z, 0.0, "", op
-    if is_grad_enabled():
-        v._a, v._da, v._b, v._db = a, da, b, db
-    else:  # under no_grad(): a value with its op's name but no graph behind it
-        v._a = v._b = v._da = v._db = None
-    return v
+_OPERAND = {  # how a method reads its operands: a Value (X), a Value or a number (Y), a number
+    "value": "    {x} = _X.data\n",
+    "either": ("    _c = _Y.__class__\n"
+               "    if _c is Value:\n        {y} = _Y.data\n"
+               "    elif _c is float or _c is int:\n        {y} = _Y\n"
+               "    else:\n        {y}, _c = _operand(_Y, {op!r}, _X)\n"),
+    "number": ("    if {y}.__class__ is not float and {y}.__class__ is not int:\n"
+               "        {y} = _to_float({y}, {op!r}, _X)\n"),
+}
 
-
-def _binary(op: str, doc: str = ""):
-    """The method ``x op y`` for a Value x and a Value or plain number y (then only x gets a
-    gradient: ``2 * v`` makes one node, not a node for the 2)."""
-    fn = RULES[op].fn
-
-    def method(x: Value, y) -> Value:
-        yc = y.__class__
-        if yc is Value:
-            yd = y.data
-        elif yc is float or yc is int:
-            yd = y
-        elif isinstance(y, Value):
-            yd, yc = y.data, Value
-        else:
-            yd = _to_float(y, op, x)
-        try:
-            z, dx, dy = fn(_M, x.data, yd)
-        except _FAILURES as e:
-            raise _domain_error(op, (x, y), e) from None
-        if not (-_INF < z < _INF and -_INF < dx < _INF and -_INF < dy < _INF):
-            raise _domain_error(op, (x, y), None)
-        if yc is Value:
-            return _node(op, z, x, dx, y, dy)
-        return _node(op, z, x, dx, yd, None)
-
-    method.__name__, method.__doc__ = op, doc or f"z = {op}(x, y)  (rule {op!r} in RULES)"
-    return method
+_STORE = {  # how the node keeps its operands (see the layout table in the module docstring)
+    "value": "        _v._a = _X\n        _v._da = _d0\n        _v._b = _v._db = None\n",
+    "either": ("        _v._a = _X\n        _v._da = _d0\n"
+               "        if _c is Value:\n            _v._b = _Y\n            _v._db = _d1\n"
+               "        else:\n            _v._b = {y}\n            _v._db = None\n"),
+    "number": "        _v._a = _X\n        _v._da = _d0\n        _v._b = {y}\n        _v._db = None\n",
+}
 
 
-def _with_number(op: str):
-    """The method for an op of one Value and one plain number: ``k - x``, ``x ** n``, ..."""
-    fn = RULES[op].fn
-
-    def method(x: Value, k) -> Value:
-        kc = k.__class__
-        if kc is not float and kc is not int:
-            k = _to_float(k, op, x)
-        try:
-            z, dx = fn(_M, x.data, k)
-        except _FAILURES as e:
-            raise _domain_error(op, (x, k), e) from None
-        if not (-_INF < z < _INF and -_INF < dx < _INF):
-            raise _domain_error(op, (x, k), None)
-        return _node(op, z, x, dx, k, None)
-
-    method.__name__, method.__doc__ = op, f"z = {op}(x, k) for a number k (rule {op!r} in RULES)"
-    return method
+def _is_finite_by_construction(formula: str, args: tuple[str, ...]) -> bool:
+    """A literal or a bare finite operand (or z, which is checked) needs no check."""
+    try:
+        float(formula)
+        return True
+    except ValueError:
+        return formula in args or formula == "z"
 
 
-def _unary(op: str, doc: str = ""):
-    """The method for a one-input op: ``x.exp()``, ``-x``, ..."""
-    fn = RULES[op].fn
-
-    def method(x: Value) -> Value:
-        try:
-            z, dx = fn(_M, x.data)
-        except _FAILURES as e:
-            raise _domain_error(op, (x,), e) from None
-        if not -_INF < dx < _INF:  # e.g. log'(x) = 1/x at x = 1e-310
-            raise _domain_error(op, (x,), None)
-        return _node(op, z, x, dx, None, None)
-
-    method.__name__, method.__doc__ = op, doc or f"z = {op}(x)  (rule {op!r} in RULES)"
-    return method
-
-
-_vpow = _binary("vpow")  # x ** y, both Values
-_pow = _with_number("pow")  # x ** n, n a number
+def _compile_method(rule: Rule, method: str) -> object:
+    """The float method of a one- or two-operand rule, its formulas inlined."""
+    args, grads, op = rule.args, rule.grads, rule.name
+    x = args[0]
+    y = args[1] if len(args) > 1 else None
+    second = "" if y is None else ("either" if len(grads) == 2 else "number")
+    params = "_X" if y is None else ("_X, _Y" if second == "either" else f"_X, {y}")
+    operands = "(_X,)" if y is None else ("(_X, _Y)" if second == "either" else f"(_X, {y})")
+    src = f"def {method}({params}):\n"
+    if second == "number":
+        src += _OPERAND["number"].format(y=y, op=op)
+    src += _OPERAND["value"].format(x=x)
+    if second == "either":
+        src += _OPERAND["either"].format(y=y, op=op)
+    src += "    try:\n        z = " + rule.z + "\n"
+    src += "".join(f"        _d{i} = {g}\n" for i, g in enumerate(grads))
+    src += f"    except _FAILURES as e:\n        raise _domain_error({op!r}, {operands}, e) from None\n"
+    # z − z is 0.0 for a finite z, and NaN (truthy) for ±inf or NaN
+    checks = ["z - z"] + [f"_d{i} - _d{i}" for i, g in enumerate(grads)
+                          if not _is_finite_by_construction(g, args)]
+    src += f"    if {' or '.join(checks)}:\n        raise _domain_error({op!r}, {operands}, None)\n"
+    src += f"    _v = _new(Value)\n    _v.data = z\n    _v.grad = 0.0\n    _v.label = ''\n    _v.op = {op!r}\n"
+    src += "    if _recording():\n" + _STORE[second or "value"].format(y=y)
+    src += "    else:  # under no_grad(): the op's name, no graph behind it\n"
+    src += "        _v._a = _v._da = _v._b = _v._db = None\n    return _v\n"
+    filename = f"<autograd_engine rule {op!r}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # for inspect/tracebacks
+    namespace = {"Value": Value, "_new": _new, "_recording": is_grad_enabled, "m": _M,
+                 "_FAILURES": _FAILURES, "_domain_error": _domain_error,
+                 "_operand": _operand, "_to_float": _to_float}
+    exec(compile(src, filename, "exec"), namespace)
+    fn = namespace[method]
+    formulas = ", ".join(f"∂z/∂{a} = {g}" for a, g in zip(args, grads))
+    fn.__doc__ = f"z = {rule.z};  {formulas}  (rule {op!r} in rules.TABLE)"
+    return fn
 
 
 class Value:
@@ -206,42 +197,42 @@ class Value:
         """A new leaf with the same data, cut off from this graph (no gradient flows back)."""
         return Value(self.data, self.label)
 
-    # ---- arithmetic -----------------------------------------------------------------------
-    # Each op method is made from its rule by _binary/_with_number/_unary below.
-    __add__ = __radd__ = _binary("add")
-    __sub__ = _binary("sub")
-    __rsub__ = _with_number("rsub")  # k - x
-    __mul__ = __rmul__ = _binary("mul")
-    __truediv__ = _binary("div")
-    __rtruediv__ = _with_number("rdiv")  # k / x
-    __neg__ = _unary("neg")
-
+    # ---- arithmetic and functions: methods compiled from the rule table (see the end) ------
     def __pos__(self):
         return self
 
     def __pow__(self, other, modulo=None):
+        """x ** n for a number n (n·x^(n−1)), or x ** y for a Value y (also z·ln x to y)."""
         if modulo is not None:
             raise TypeError("pow: a modulo argument is not supported for Values")
         if isinstance(other, Value):
-            return _vpow(self, other)
-        return _pow(self, other)
-
-    __rpow__ = _with_number("rpow")  # a ** x
-
-    # ---- functions ------------------------------------------------------------------------
-    exp = _unary("exp", "e^x; ∂z/∂x = z.")
-    log = _unary("log", "ln x (x > 0); ∂z/∂x = 1/x.")
-    tanh = _unary("tanh", "tanh x; ∂z/∂x = 1 − z².")
-    sigmoid = _unary("sigmoid", "σ(x) = 1/(1+e^(−x)), stable at ±1000; ∂z/∂x = z(1 − z).")
-    relu = _unary("relu", "max(x, 0); ∂z/∂x = 1 for x > 0, else 0 (0 at x = 0, as PyTorch).")
-    abs = __abs__ = _unary("abs", "|x|; ∂z/∂x = sign(x), taken as 0 at x = 0 (as PyTorch).")
-    max = _binary("max", "max(x, y) is a switch: the larger input gets ∂L/∂z; a tie splits it 0.5/0.5.")
-    min = _binary("min", "min(x, y): the smaller input gets ∂L/∂z; a tie splits it 0.5/0.5.")
-    _lrelu = _with_number("leaky_relu")
+            return self._vpow(other)
+        return self._pow(other)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, slope·x otherwise; ∂z/∂x = 1 or slope (slope at x = 0)."""
-        return self._lrelu(slope)
+        return self._leaky_relu(slope)
+
+    def apply(self, op: str, *others) -> Value:
+        """``RULES[op]`` (looked up now) applied to this Value and ``others`` (Values or
+        numbers): the generic path for any rule, including one added to ``RULES`` at run time.
+        Operands past the rule's local gradients must be plain numbers."""
+        rule = RULES.get(op)
+        if rule is None:
+            raise ValueError(f"apply: no rule named {op!r} in RULES")
+        operands = (self, *others)
+        data = [_data_of(x, op) for x in operands]
+        try:
+            z, *local = rule.fn(_M, *data)
+        except _FAILURES as e:
+            raise _domain_error(op, operands, e) from None
+        if not all(-_INF < d < _INF for d in (z, *local)):
+            raise _domain_error(op, operands, None)
+        for i, x in enumerate(operands[len(local):], len(local)):
+            if isinstance(x, Value):
+                raise TypeError(f"{op}: operand {i} must be a plain number (no gradient flows to it)")
+        parents = tuple((x, d) for x, d in zip(operands, local) if isinstance(x, Value))
+        return _node(op, z, tuple(p for p, _ in parents), tuple(d for _, d in parents), operands)
 
     @staticmethod
     def sum(values: Iterable) -> Value:
@@ -277,6 +268,16 @@ class Value:
         return repr_mimebundle(self, include, exclude)
 
 
+def _node(op: str, z: float, parents: tuple, grads: tuple, operands: tuple) -> Value:
+    """A node in the n-ary layout (``_a`` parents, ``_da`` their local gradients, ``_b`` the
+    operands as given), or a value with no graph under ``no_grad()``."""
+    v = _new(Value)
+    v.data, v.grad, v.label, v.op = z, 0.0, "", op
+    if is_grad_enabled():
+        v._a, v._da, v._b, v._db = parents, grads, operands, None
+    else:
+        v._a = v._da = v._b = v._db = None
+    return v
 
 
 def _nary(op: str, operands: tuple, data: tuple) -> Value:
@@ -290,10 +291,18 @@ def _nary(op: str, operands: tuple, data: tuple) -> Value:
             if isinstance(p, Value):
                 parents.append(p)
                 grads.append(d)
-    return _node(op, z, tuple(parents), tuple(grads), operands, None)
+    return _node(op, z, tuple(parents), tuple(grads), operands)
 
 
 # ---- operands and errors -------------------------------------------------------------------
+def _operand(y, op: str, x: Value) -> tuple[float, type]:
+    """The second operand of a binary op when it is neither a Value nor a float/int: a Value
+    subclass, a bool or another real number (numpy.float64, Fraction, ...), or an error."""
+    if isinstance(y, Value):
+        return y.data, Value
+    return _to_float(y, op, x), float
+
+
 def _data_of(x, op: str) -> float:
     if isinstance(x, Value):
         return x.data
@@ -370,3 +379,18 @@ def as_value(x, label: str = "") -> Value:
     """``x`` itself if it is a Value, otherwise a new leaf ``Value(x, label)``."""
     return x if isinstance(x, Value) else Value(x, label)
 
+
+#: the Value methods that apply each one- or two-operand rule of the table
+METHODS = {
+    "add": ("__add__", "__radd__"), "sub": ("__sub__",), "rsub": ("__rsub__",),
+    "mul": ("__mul__", "__rmul__"), "div": ("__truediv__",), "rdiv": ("__rtruediv__",),
+    "neg": ("__neg__",), "pow": ("_pow",), "rpow": ("__rpow__",), "vpow": ("_vpow",),
+    "exp": ("exp",), "log": ("log",), "tanh": ("tanh",), "sigmoid": ("sigmoid",),
+    "relu": ("relu",), "leaky_relu": ("_leaky_relu",), "abs": ("abs", "__abs__"),
+    "max": ("max",), "min": ("min",),
+}
+for _op, _names in METHODS.items():
+    _method = _compile_method(RULES[_op], _names[0])
+    for _name in _names:
+        setattr(Value, _name, _method)
+del _op, _names, _method, _name

@@ -33,15 +33,16 @@ class Step(NamedTuple):
     upstream: float  #: ∂L/∂z, complete when z sends (all of z's children have sent)
     local: float  #: ∂z/∂x, stored on z at forward time
     contribution: float  #: ∂L/∂z · ∂z/∂x, added to x.grad
-    parent_grad: float  #: x.grad after adding the contribution (its gradient so far)
+    parent_grad: float  #: x.grad after adding the contribution (its gradient so far in this pass)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     """Run ``root.backward(grad)`` lazily, yielding one :class:`Step` per edge.
 
-    The ``.grad`` updates are exactly those of ``backward()``: interior nodes start from 0 in
-    every pass, leaves accumulate across passes, ``root.grad`` is seeded with ``grad`` and
-    each step adds ``∂L/∂z · ∂z/∂x`` to its parent.  After the last step every ``.grad``
+    The ``.grad`` updates are exactly those of ``backward()``: every node sums this pass's
+    contributions from 0, ``root.grad`` is seeded with ``grad`` and each step adds
+    ``∂L/∂z · ∂z/∂x`` to its parent; at the end of the pass each leaf adds back what it held
+    before (leaves accumulate across passes).  After the last step every ``.grad``
     equals what ``backward()`` gives.  A Value used twice by one node (``x * x``) is two
     edges, hence two steps; the number of steps is the number of edges of the graph.
 
@@ -62,18 +63,25 @@ def _walk(root: Value, grad: float) -> Iterator[Step]:
         root.grad += grad
         return
     order = root.nodes()
+    # Every pass sums from zero; a leaf adds what it held before at the end of the pass
+    # (as backward() and PyTorch's AccumulateGrad do), also when the walk is left early.
+    before = {v: v.grad for v in order if v.is_leaf()}
     for v in order:
-        if not v.is_leaf():
-            v.grad = 0.0  # interior gradients are recomputed by every pass
+        v.grad = 0.0
     root.grad = grad
     index = 0
-    for z in reversed(order):  # every child of z comes later in `order`, so ∂L/∂z is complete
-        upstream = z.grad
-        for x, local in zip(z.parents, z.local_grads):
-            contribution = upstream * local
-            x.grad += contribution
-            index += 1
-            yield Step(index, z, x, upstream, local, contribution, x.grad)
+    try:
+        for z in reversed(order):  # every child of z comes later in `order`: ∂L/∂z is complete
+            upstream = z.grad
+            for x, local in zip(z.parents, z.local_grads):
+                contribution = upstream * local
+                x.grad += contribution
+                index += 1
+                yield Step(index, z, x, upstream, local, contribution, x.grad)
+    finally:
+        for v, held in before.items():
+            if held:
+                v.grad = held + v.grad
 
 
 # ---- text --------------------------------------------------------------------------------

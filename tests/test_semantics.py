@@ -26,6 +26,31 @@ def test_backward_twice_leaves_accumulate_exactly_twice_interior_recomputed():
     assert (x.grad, y.grad, f.grad) == (7.0, 2.0, 1.0)  # micrograd would give 3x on b's path
 
 
+def test_a_pass_is_summed_apart_from_what_a_leaf_held_before():
+    # x's contributions cancel to ~1e-54 (+0.1 and −0.1 through tanh(x) and tanh(−x)); summed
+    # into a leaf already holding that much the tiny part would be rounded away, so, as
+    # PyTorch's AccumulateGrad, each pass sums from zero and is then added: exactly 2x.
+    x = Value(4.520963178805327e-53)
+    u = abs(x * x + 0.5)
+    f = abs(u * u + 0.5) + x.tanh() * 0.1 + (-x).tanh() * 0.1 + u.tanh() * 0.1
+    f.backward()
+    first = x.grad
+    assert first != 0.0 and abs(first) < 1e-50
+    f.backward()
+    assert x.grad == 2 * first
+
+
+def test_a_gradient_overflow_is_an_error_and_the_leaves_keep_their_gradients():
+    w = Value(2.0, "w")
+    w.grad = 5.0
+    y = (w * 1e-300) * 1e300  # data 2.0, but ∂L/∂(w·1e−300) = 1e10 · 1e300 overflows
+    with pytest.raises(ValueError, match=r"backward: the gradient of leaf 'w' \(data 2.0\) is inf"):
+        y.backward(1e10)
+    assert w.grad == 5.0
+    y.backward()
+    assert w.grad == 6.0
+
+
 def test_zero_grad_resets_the_leaves_of_a_graph():
     (a, b, c), _, f = seed004()
     f.backward()
