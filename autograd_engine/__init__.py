@@ -19,8 +19,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "draw_dot": "viz", "render": "viz",
     "backward_steps": "walkthrough", "format_steps": "walkthrough",
-    "forward_derivative": "forward_mode",
-    "gradcheck": "gradcheck", "GradcheckError": "gradcheck",
+    "step_pictures": "walkthrough", "Step": "walkthrough",
+    "forward_derivative": "forward_mode", "ForwardResult": "forward_mode",
+    "gradcheck": "gradient_check", "GradcheckError": "gradient_check", "GradcheckReport": "gradient_check",
     "compile": "tape", "Tape": "tape",
 }
 
@@ -31,6 +32,10 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 __all__ = [
     "Value", "as_value", "zero_grad", "no_grad", "enable_grad", "is_grad_enabled",

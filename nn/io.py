@@ -18,33 +18,15 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Union
+
+from autograd_engine.files import atomic_write
 
 from .module import Module, from_architecture
 
 FORMAT, VERSION = "autograd-engine.nn", 1
 PathLike = Union[str, os.PathLike]
-
-
-def atomic_write(path: PathLike, write) -> None:
-    """Call ``write(f)`` on a temporary binary file next to ``path``, then ``os.replace`` it
-    onto ``path`` (the temporary file is removed if anything fails)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save(model: Module, path: PathLike) -> None:

@@ -12,7 +12,7 @@ import os
 from typing import Optional, Union
 
 from .data import Dataset
-from .io import atomic_write
+from autograd_engine.files import atomic_write
 from .losses import Loss, get_loss
 from .module import Module
 from .train import History, outputs
