@@ -50,8 +50,9 @@ PathLike = Union[str, os.PathLike]
 
 
 def _num(x: float) -> str:
-    """A number as it appears in a picture: 4 significant digits (``-1``, ``0.5``, ``1.235e+04``)."""
-    return format(x, ".4g")
+    """A number as it appears in a picture: 4 significant digits (``-1``, ``0.5``, ``1.235e+04``);
+    ``+ 0.0`` turns a gradient of −0.0 (say relu's 0 times a negative upstream) into ``0``."""
+    return format(x + 0.0, ".4g")
 
 
 def _record_text(s: str) -> str:
@@ -206,7 +207,7 @@ def _first_line(msg) -> str:
 
 
 _VALUE_NODE = re.compile(r'(<g id="node\d+" class="node">\s*<title>v\d+</title>.*?</g>)', re.S)
-_TEXT = re.compile(r"<text ")
+_TEXT = re.compile(r"<text (?![^>]*\bfill=)")  # a text without a colour of its own (fontcolor)
 
 
 def _colour_fields(svg: str) -> str:
@@ -214,7 +215,9 @@ def _colour_fields(svg: str) -> str:
 
     Graphviz writes a record's fields as ``<text>`` elements in order, inside the node's
     ``<g>`` whose ``<title>`` is our node name ``v<i>`` (op and constant nodes have other
-    names), so the position identifies the field whatever the user's label says.
+    names), so the position identifies the field whatever the user's label says.  A text
+    that already has a colour (``fontcolor`` set on the graph) keeps it: a second ``fill``
+    attribute would make the SVG invalid XML.
     """
     def paint(m: re.Match) -> str:
         group = m.group(1)
@@ -262,18 +265,25 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
     """
     if format not in FORMATS:
         raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
+    target = None if path is None else _target(path)  # a bad path fails before the layout work
     source = _source(obj, draw_kwargs)
     svg = _colour_fields(_layout_svg(source).decode("utf-8"))
     data = svg.encode("utf-8") if format == "svg" else _png(svg, source)
-    if path is not None:
-        _write(Path(path), data)
+    if target is not None:
+        atomic_write(target, lambda f: f.write(data))
     return data
 
 
-def _write(path: Path, data: bytes) -> None:
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"render: the directory {str(path.parent)!r} does not exist")
-    atomic_write(path, lambda f: f.write(data))
+def _target(path) -> Path:
+    """``path`` checked as a place to write a file: its directory exists and it is not one."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"render: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"render: the directory {str(target.parent)!r} does not exist")
+    if target.is_dir():
+        raise IsADirectoryError(f"render: path {str(target)!r} is a directory; give a file name")
+    return target
 
 
 def repr_mimebundle(value: Value, include=None, exclude=None) -> dict:
