@@ -339,6 +339,16 @@ def test_png_carries_its_text(no_dot, png_004, graph_004):
     assert ink > ink_blank + 4000  # 6 records × 3 fields + 3 op symbols, at zoom 2
 
 
+def test_png_has_text_on_a_machine_without_system_fonts(no_dot, monkeypatch, graph_004, png_004):
+    """The pitfall of graph-rendering.md: with no font it can find, resvg draws no text at all.
+    The font matplotlib ships is handed over, so a fresh venv on a bare machine still gets it."""
+    import resvg_py
+
+    to_png = resvg_py.svg_to_bytes
+    monkeypatch.setattr(resvg_py, "svg_to_bytes", lambda **kw: to_png(skip_system_fonts=True, **kw))
+    assert render(graph_004[-1], format="png") == png_004
+
+
 def test_render_writes_the_returned_bytes_atomically(no_dot, tmp_path, graph_004, svg_004, png_004):
     f = graph_004[-1]
     svg_path, png_path = tmp_path / "g.svg", tmp_path / "g.png"
