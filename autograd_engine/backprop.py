@@ -75,7 +75,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     # as PyTorch's AccumulateGrad does: two passes give exactly twice, whatever cancels inside.
     mark = float("0")
     order: list[Value] = []
-    leaves: list[tuple[Value, float]] = []
+    leaves: list[Value] = []
+    held: list[float] = []  # two flat lists, not (leaf, grad) tuples: tuples would wake the GC
     stack: list = [root]
     push, pop, emit = stack.append, stack.pop, order.append
     while stack:
@@ -87,7 +88,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
             continue
         a = v._a
         if a is None:
-            leaves.append((v, v.grad))
+            leaves.append(v)
+            held.append(v.grad)
             v.grad = mark
             continue
         v.grad = mark
@@ -112,10 +114,10 @@ def backward(root: Value, grad: float = 1.0) -> None:
             d = v._db
             if d is not None:
                 v._b.grad += g * d
-    for v, before in leaves:  # leaves accumulate across passes: before + this pass
+    for v, before in zip(leaves, held):  # leaves accumulate across passes: before + this pass
         g = before + v.grad if before else v.grad
         if g - g:  # inf or nan (inf - inf is nan, and nan is true): a product overflowed
-            for u, b in leaves:
+            for u, b in zip(leaves, held):
                 u.grad = b  # nothing is lost: every leaf keeps the gradient it had
             name = f"leaf {v.label!r}" if v.label else "a leaf"
             raise ValueError(

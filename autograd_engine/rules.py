@@ -13,7 +13,8 @@ per local gradient — text, like PyTorch's ``derivatives.yaml``, compiled once 
 ``m`` is the math backend: :data:`FLOAT_MATH` for Python floats (the scalar engine); an array
 backend (NumPy) gives the same formulas over a whole batch (the compiled tape).  Rules therefore
 use only arithmetic, comparisons (``(x > y) * 1.0`` is a 0/1 step for floats and arrays alike)
-and ``m.<function>``; they never branch on a value with ``if``.
+and ``m.<function>``; they never branch on a value with ``if``: ``m.where(c, a, b)`` chooses
+element-wise (the float methods compile it to ``a if c else b``).
 
 The machinery that records nodes and walks the graph (``value.py``, ``backprop.py``) knows
 nothing of calculus: a new op is one ``rule(...)`` line here plus the name of the ``Value``
@@ -104,7 +105,7 @@ TABLE: tuple[Rule, ...] = (
     rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
     rule("tanh",       "tanh",  "x",      "m.tanh(x)",                  "1.0 - z * z"),                            # tanh: 1 − z²
     rule("sigmoid",    "σ",     "x",      "m.sigmoid(x)",               "z * (1.0 - z)"),                          # sigmoid: z(1 − z)
-    rule("relu",       "relu",  "x",      "m.maximum(x, 0.0)",          "(x > 0.0) * 1.0"),                        # a switch; relu'(0) = 0
+    rule("relu",       "relu",  "x",      "m.where(x > 0.0, x, 0.0)",   "m.where(x > 0.0, 1.0, 0.0)"),             # a switch; relu'(0) = 0
     rule("leaky_relu", "lrelu", "x s",    "m.where(x > 0.0, x, s * x)", "m.where(x > 0.0, 1.0, s)"),
     rule("abs",        "|x|",   "x",      "m.where(x < 0.0, -x, x)",    "m.sign(x)"),                              # |x|' = sign(x), 0 at 0
     rule("max",        "max",   "x y",    "m.maximum(x, y)",            "(x > y) + 0.5 * (x == y)",                # max is a switch;

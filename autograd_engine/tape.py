@@ -535,11 +535,10 @@ def _gatherer(V, S, group: tuple, B: int) -> Callable[[], np.ndarray]:
             view = V[idx]
             return lambda: view
         return lambda: V[idx]
-    vp, vr, sp, sr = (np.array(a, dtype=np.intp) for a in (vpos, vrows, spos, srows))
-    k = len(group)
+    vp, vr, sp, sr = (_rows(a) for a in (vpos, vrows, spos, srows))  # slices where they can be
+    out = np.empty((len(group), B))  # this node's own buffer: refilled by every forward only
 
     def mixed():
-        out = np.empty((k, B))
         out[vp] = V[vr]
         out[sp] = S[sr]
         return out
@@ -590,8 +589,8 @@ def _nary_handler(G, GS, group: tuple, node_kind: str, dead: set, written: set):
     vpos = [i for i in live if group[i][0] == "V"]
     spos = [i for i in live if group[i][0] == "S"]
     vrows, srows = [group[i][1] for i in vpos], [group[i][1] for i in spos]
-    vsel = None if len(vpos) == k else np.array(vpos, dtype=np.intp)
-    ssel = None if len(spos) == k else np.array(spos, dtype=np.intp)
+    vsel = None if len(vpos) in (0, k) else _rows(vpos)  # a slice (a view) where consecutive
+    ssel = None if len(spos) in (0, k) else _rows(spos)
     vidx = _rows(vrows) if vrows else None
     sidx = _rows(srows) if srows else None
     vuniq = len(set(vrows)) == len(vrows)

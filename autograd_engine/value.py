@@ -21,6 +21,7 @@ leaf                ``_a = None``
 
 from __future__ import annotations
 
+import ast
 import linecache
 import math
 from numbers import Real
@@ -63,13 +64,41 @@ _STORE = {  # how the node keeps its operands (see the layout table in the modul
 }
 
 
-def _is_finite_by_construction(formula: str, args: tuple[str, ...]) -> bool:
-    """A literal or a bare finite operand (or z, which is checked) needs no check."""
-    try:
-        float(formula)
-        return True
-    except ValueError:
-        return formula in args or formula == "z"
+def _is_finite_by_construction(formula: str, args: tuple[str, ...], z_checked: bool = True) -> bool:
+    """Whether a (float) formula is finite whatever the operands' values, so needs no check: a
+    number; the first operand (a Value's data, always finite); z when it is checked; a bare
+    operand as a local gradient (z uses it, so a non-finite one fails z's check); their
+    negations; and choices ``a if c else b`` between such."""
+    finite = {args[0]} | ({"z"} if z_checked else set())
+
+    def ok(node: ast.AST, top: bool) -> bool:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, (int, float)) and math.isfinite(node.value)
+        if isinstance(node, ast.Name):
+            return node.id in finite or (top and node.id in args)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return ok(node.operand, False)
+        if isinstance(node, ast.IfExp):
+            return ok(node.body, False) and ok(node.orelse, False)
+        return False
+
+    return ok(ast.parse(formula, mode="eval").body, True)
+
+
+class _WhereToIf(ast.NodeTransformer):
+    """``m.where(c, a, b)`` → ``a if c else b``: an element-wise choice, for one float (no call)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        f = node.func
+        if (isinstance(f, ast.Attribute) and f.attr == "where" and isinstance(f.value, ast.Name)
+                and f.value.id == "m" and len(node.args) == 3 and not node.keywords):
+            return ast.IfExp(test=node.args[0], body=node.args[1], orelse=node.args[2])
+        return node
+
+
+def _float_formula(formula: str) -> str:
+    return ast.unparse(_WhereToIf().visit(ast.parse(formula, mode="eval")))
 
 
 def _compile_method(rule: Rule, method: str) -> object:
@@ -86,13 +115,15 @@ def _compile_method(rule: Rule, method: str) -> object:
     src += _OPERAND["value"].format(x=x)
     if second == "either":
         src += _OPERAND["either"].format(y=y, op=op)
-    src += "    try:\n        z = " + rule.z + "\n"
-    src += "".join(f"        _d{i} = {g}\n" for i, g in enumerate(grads))
+    zf, gfs = _float_formula(rule.z), [_float_formula(g) for g in grads]
+    src += f"    try:\n        z = {zf}\n"
+    src += "".join(f"        _d{i} = {g}\n" for i, g in enumerate(gfs))
     src += f"    except _FAILURES as e:\n        raise _domain_error({op!r}, {operands}, e) from None\n"
     # z − z is 0.0 for a finite z, and NaN (truthy) for ±inf or NaN
-    checks = ["z - z"] + [f"_d{i} - _d{i}" for i, g in enumerate(grads)
-                          if not _is_finite_by_construction(g, args)]
-    src += f"    if {' or '.join(checks)}:\n        raise _domain_error({op!r}, {operands}, None)\n"
+    checks = [] if _is_finite_by_construction(zf, args[:1], z_checked=False) else ["z - z"]
+    checks += [f"_d{i} - _d{i}" for i, g in enumerate(gfs) if not _is_finite_by_construction(g, args)]
+    if checks:
+        src += f"    if {' or '.join(checks)}:\n        raise _domain_error({op!r}, {operands}, None)\n"
     src += f"    _v = _new(Value)\n    _v.data = z\n    _v.grad = 0.0\n    _v.label = ''\n    _v.op = {op!r}\n"
     src += "    if _recording():\n" + _STORE[second or "value"].format(y=y)
     src += "    else:  # under no_grad(): the op's name, no graph behind it\n"
