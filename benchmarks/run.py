@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -363,16 +362,11 @@ def depth(plan: Plan, T: Targets, out: dict) -> list[str]:
 
 # ---- main ----------------------------------------------------------------------------------------
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON to a temp file in the same directory, then os.replace: never half a file."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write JSON atomically (the project's writer: temp file + os.replace, never half a file)."""
+    from autograd_engine.files import atomic_write
+
+    text = json.dumps(data, indent=1)
+    atomic_write(path.resolve(), lambda f: f.write(text.encode("utf-8")))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
