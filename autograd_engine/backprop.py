@@ -68,11 +68,12 @@ def backward(root: Value, grad: float = 1.0) -> None:
                 "no_grad(), so no graph was recorded; compute it outside no_grad() to differentiate")
         root.grad += grad  # a leaf: ∂root/∂root = 1, accumulated like any leaf
         return
-    # Order the interior nodes.  Instead of a "seen" set, each visited node's .grad is set to
-    # `mark`, a zero made for this pass: the reset interior nodes need anyway, and `is` tells a
-    # visited node apart from any other zero.  Leaves are not ordered (they only receive), but
-    # their gradient so far is set aside, so this pass sums into a zero and is added at the end
-    # as PyTorch's AccumulateGrad does: two passes give exactly twice, whatever cancels inside.
+    # topological_order's walk, written out again on purpose: this is the hot loop, and a shared
+    # helper would cost a call per node.  Instead of a "seen" set, each visited node's .grad is
+    # set to `mark`, a zero made for this pass: the reset interior nodes need anyway, and `is`
+    # tells a visited node apart from any other zero.  Leaves are not ordered (they only
+    # receive), but their gradient so far is set aside, so this pass sums into a zero and is
+    # added at the end as PyTorch's AccumulateGrad does: two passes give exactly 2x.
     mark = float("0")
     order: list[Value] = []
     leaves: list[Value] = []
