@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
 PathLike = Union[str, os.PathLike]
 
 
-def _default_mode() -> int:
-    """0o666 less the umask: what ``open(path, "w")`` would give (mkstemp makes 0o600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def atomic_write(path: PathLike, write: Callable[[BinaryIO], object]) -> None:
     """Call ``write(f)`` on a temporary binary file next to ``path``, then ``os.replace`` it onto
     ``path``: readers see the old file or the whole new one, never a part.  The temporary file
-    is removed if anything fails; the new file gets the usual permissions (umask)."""
+    is removed if anything fails.  It is created with mode 0o666 less the umask, as ``open``
+    would (``mkstemp`` would give 0o600), and ``O_EXCL`` so it never clobbers another file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
     except BaseException:
         try:
