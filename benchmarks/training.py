@@ -101,6 +101,17 @@ def micrograd_trainer(X, T, sizes=SIZES) -> Callable[[int], float]:
     return step
 
 
+def _torch_sgd_step(torch, loss, params, k: int) -> float:
+    """Backward from fresh gradients and one SGD update with the demo's lr(k): the loss."""
+    for p in params:
+        p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for p in params:
+            p -= lr(k) * p.grad
+    return loss.item()
+
+
 def torch_0d_trainer(torch, X, T, sizes=SIZES) -> Callable[[int], float]:
     f64 = torch.float64
     layers = [[([torch.tensor(w, dtype=f64, requires_grad=True) for w in ws],
@@ -118,13 +129,7 @@ def torch_0d_trainer(torch, X, T, sizes=SIZES) -> Callable[[int], float]:
     def step(k: int) -> float:
         losses = [(1 + -t * model(x)).relu() for x, t in zip(X, T)]
         loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in params)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr(k) * p.grad
-        return loss.item()
+        return _torch_sgd_step(torch, loss, params, k)
 
     return step
 
@@ -144,13 +149,7 @@ def torch_vec_trainer(torch, X, T, sizes=SIZES) -> Callable[[int], float]:
             if i < len(Ws) - 1:
                 h = torch.relu(h)
         loss = torch.relu(1 - Tt * h[:, 0]).mean() + ALPHA * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr(k) * p.grad
-        return loss.item()
+        return _torch_sgd_step(torch, loss, params, k)
 
     return step
 
