@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from autograd_engine import Value, forward_derivative, no_grad
 from autograd_engine.forward_mode import ForwardResult
 from oracles import OPS  # covers every rule in RULES (test_ops_oracles checks that)
-from test_properties import programs, run
+from test_properties import build, programs
 
 
 @pytest.mark.parametrize("case", OPS, ids=[c.name for c in OPS])
@@ -76,9 +76,7 @@ def test_bad_arguments():
 @settings(max_examples=150)
 @given(programs())
 def test_forward_mode_equals_reverse_mode_on_random_graphs(prog):
-    steps, point = prog
-    xs = [Value(p) for p in point]
-    out = run(steps, xs, ours=True)
+    xs, out = build(prog)
     fwd = forward_derivative(out, xs)
     out.backward()
     assert fwd.derivative == pytest.approx([x.grad for x in xs], rel=1e-9, abs=1e-12)

@@ -83,11 +83,16 @@ def run(program, inputs, ours: bool):
     return out
 
 
-def differentiate(prog):
-    """Run a random program on fresh leaves and backprop: (inputs, output)."""
+def build(prog):
+    """Run a random program on fresh leaves of our engine: (inputs, output)."""
     steps, point = prog
     xs = [Value(p) for p in point]
-    out = run(steps, xs, ours=True)
+    return xs, run(steps, xs, ours=True)
+
+
+def differentiate(prog):
+    """Run a random program on fresh leaves and backprop: (inputs, output)."""
+    xs, out = build(prog)
     out.backward()
     return xs, out
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 
 from autograd_engine import Value, no_grad, zero_grad
 from autograd_engine.walkthrough import Step, backward_steps, format_steps, node_names
-from test_properties import programs, run
+from test_properties import build, programs
 
 
 def seed_004():
@@ -109,9 +109,7 @@ def test_bad_arguments_are_refused_at_the_call_like_backward():
 @settings(max_examples=150)
 @given(programs())
 def test_random_graphs_walk_to_exactly_backwards_gradients(prog):
-    steps_spec, point = prog
-    xs = [Value(p) for p in point]
-    out = run(steps_spec, xs, ours=True)
+    _, out = build(prog)
     nodes = out.nodes()
     out.backward()
     expected = [v.grad for v in nodes]
