@@ -17,11 +17,12 @@ __version__ = "0.1.0"
 # Teaching tools and the compiled tape load on first use: `import autograd_engine` stays
 # standard-library only and fast; each module names the extra it needs when that is missing.
 _LAZY = {
-    "draw_dot": "viz", "render": "viz",
-    "backward_steps": "walkthrough", "format_steps": "walkthrough",
-    "step_pictures": "walkthrough", "Step": "walkthrough",
+    "draw_dot": "teach.viz", "render": "teach.viz",
+    "backward_steps": "teach.walkthrough", "format_steps": "teach.walkthrough",
+    "step_pictures": "teach.walkthrough", "Step": "teach.walkthrough",
     "forward_derivative": "forward_mode", "ForwardResult": "forward_mode",
-    "gradcheck": "gradient_check", "GradcheckError": "gradient_check", "GradcheckReport": "gradient_check",
+    "gradcheck": "teach.gradient_check", "GradcheckError": "teach.gradient_check",
+    "GradcheckReport": "teach.gradient_check",
     "compile": "tape", "Tape": "tape",
 }
 

@@ -294,7 +294,7 @@ class Value:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Jupyter shows a Value as the picture of its graph (needs the ``[viz]`` extra)."""
-        from .viz import repr_mimebundle
+        from .teach.viz import repr_mimebundle
 
         return repr_mimebundle(self, include, exclude)
 

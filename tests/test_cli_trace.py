@@ -8,7 +8,7 @@ import pytest
 
 from autograd_engine import Value
 from autograd_engine.cli import main
-from autograd_engine.cli_trace import TraceError, build, parse_assignments
+from autograd_engine.cli.trace import TraceError, build, parse_assignments
 
 CLI = [sys.executable, "-m", "autograd_engine.cli"]
 SEED_004 = ["trace", "(a+b)*(b+c)", "a=-1", "b=3", "c=4"]

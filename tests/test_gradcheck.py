@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from autograd_engine import RULES, Rule, Value
-from autograd_engine.gradient_check import GradcheckError, GradcheckReport, gradcheck
+from autograd_engine.teach.gradient_check import GradcheckError, GradcheckReport, gradcheck
 from oracles import OPS  # covers every rule in RULES (test_ops_oracles checks that)
 
 

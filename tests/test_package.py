@@ -21,7 +21,7 @@ def test_importing_the_core_loads_only_the_standard_library():
 
 @pytest.mark.parametrize("name", sorted(autograd_engine._LAZY))
 def test_every_lazy_name_is_its_modules_object(name):
-    needs = {"tape": "numpy", "viz": "graphviz"}.get(autograd_engine._LAZY[name])
+    needs = {"tape": "numpy", "teach.viz": "graphviz"}.get(autograd_engine._LAZY[name])
     if needs:
         pytest.importorskip(needs)
     module = importlib.import_module(f"autograd_engine.{autograd_engine._LAZY[name]}")

@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("graphviz")
 
 from autograd_engine import RULES, Value  # noqa: E402
-from autograd_engine.viz import DATA_COLOUR, GRAD_COLOUR, HIGHLIGHT_COLOUR, draw_dot, render, repr_mimebundle  # noqa: E402
+from autograd_engine.teach.viz import DATA_COLOUR, GRAD_COLOUR, HIGHLIGHT_COLOUR, draw_dot, render, repr_mimebundle  # noqa: E402
 from test_walkthrough import seed_004  # noqa: E402
 
 HINT = "pip install 'autograd-engine[viz]'"

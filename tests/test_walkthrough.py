@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 
 from autograd_engine import Value, no_grad, zero_grad
-from autograd_engine.walkthrough import Step, backward_steps, format_steps, node_names
+from autograd_engine.teach.walkthrough import Step, backward_steps, format_steps, node_names
 from test_properties import build, programs
 
 
@@ -137,7 +137,7 @@ def test_random_graphs_walk_to_exactly_backwards_gradients(prog):
 
 def test_one_picture_per_step_with_the_current_edge_highlighted():
     pytest.importorskip("graphviz")
-    from autograd_engine.walkthrough import step_pictures
+    from autograd_engine.teach.walkthrough import step_pictures
 
     a, b, c, x, y, f = seed_004()
     pictures = list(step_pictures(f))

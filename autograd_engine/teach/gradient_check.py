@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .grad_mode import no_grad
-from .value import Value
+from ..grad_mode import no_grad
+from ..value import Value
 from .walkthrough import number, text_table
 
 

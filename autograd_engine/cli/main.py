@@ -10,10 +10,10 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
+from .. import __version__
 
 #: modules that add subcommands (``trace``/``demo`` from the teaching tools, ``train`` from nn)
-COMMAND_MODULES = ("autograd_engine.cli_trace", "nn.cli_train")
+COMMAND_MODULES = ("autograd_engine.cli.trace", "nn.cli_train")
 
 
 def build_parser() -> argparse.ArgumentParser:

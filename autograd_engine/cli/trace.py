@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Callable, NamedTuple, Union
 
-from .grad_mode import no_grad
-from .value import Value, zero_grad
-from .walkthrough import backward_steps, format_steps, number, text_table
+from ..grad_mode import no_grad
+from ..value import Value, zero_grad
+from ..teach.walkthrough import backward_steps, format_steps, number, text_table
 
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
@@ -241,8 +241,8 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
     """The pictures asked for (after the backward pass, so they show the gradients)."""
     if not (args.svg or args.png or args.steps):
         return []
-    from . import viz  # the optional dependency, only now
-    from .walkthrough import step_pictures
+    from ..teach import viz  # the optional dependency, only now
+    from ..teach.walkthrough import step_pictures
 
     written = []
     for path, fmt in ((args.svg, "svg"), (args.png, "png")):
@@ -333,8 +333,8 @@ def run_trace(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .forward_mode import forward_derivative
-    from .gradient_check import gradcheck
+    from ..forward_mode import forward_derivative
+    from ..teach.gradient_check import gradcheck
 
     try:
         _check_picture_options(args)

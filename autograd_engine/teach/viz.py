@@ -27,8 +27,8 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from .files import atomic_write
-from .value import Value
+from ..files import atomic_write
+from ..value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
-from .value import Value
+from ..value import Value
 
 if TYPE_CHECKING:
     import graphviz
