@@ -78,6 +78,7 @@ def _sign(x: float) -> float:
 
 FLOAT_MATH = SimpleNamespace(
     exp=math.exp, log=math.log, tanh=math.tanh, pow=math.pow, sigmoid=_sigmoid, sign=_sign,
+    sin=math.sin, cos=math.cos, sqrt=math.sqrt,
     maximum=max, minimum=min, where=lambda c, a, b: a if c else b,
     sum=sum, dot=lambda ws, xs: sum(map(_mul, ws, xs)),
 )
@@ -103,6 +104,9 @@ TABLE: tuple[Rule, ...] = (
     rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",                                       # exp: z
          domain="a finite result (x ≤ 709.78)"),
     rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
+    rule("sqrt",       "√",     "x",      "m.sqrt(x)",                  "0.5 / z",                     domain="x > 0"),  # √x: 1/(2√x)
+    rule("sin",        "sin",   "x",      "m.sin(x)",                   "m.cos(x)"),                               # sin: cos x
+    rule("cos",        "cos",   "x",      "m.cos(x)",                   "-m.sin(x)"),                              # cos: −sin x
     rule("tanh",       "tanh",  "x",      "m.tanh(x)",                  "1.0 - z * z"),                            # tanh: 1 − z²
     rule("sigmoid",    "σ",     "x",      "m.sigmoid(x)",               "z * (1.0 - z)"),                          # sigmoid: z(1 − z)
     rule("relu",       "relu",  "x",      "m.where(x > 0.0, x, 0.0)",   "m.where(x > 0.0, 1.0, 0.0)"),             # a switch; relu'(0) = 0

@@ -94,6 +94,7 @@ def _dot(ws, xs):
 
 ARRAY_MATH = SimpleNamespace(
     exp=np.exp, log=np.log, tanh=np.tanh, pow=np.float_power, sigmoid=_sigmoid, sign=np.sign,
+    sin=np.sin, cos=np.cos, sqrt=np.sqrt,
     maximum=np.maximum, minimum=np.minimum, where=np.where, sum=_sum, dot=_dot,
 )
 """The array backend of the rules: ``FLOAT_MATH``'s names, element-wise over NumPy arrays.

@@ -144,8 +144,8 @@ class Value:
     """A scalar node of a computation graph.
 
     ``Value(data, label="")`` makes a leaf.  Arithmetic with Values or plain numbers on either
-    side (``a * b``, ``2 * a``, ``1 - a``, ``a ** 2``, ``2 ** a``) and the methods ``exp log tanh
-    sigmoid relu leaky_relu max min abs`` make new nodes; ``backward()`` fills every ``.grad``.
+    side (``a * b``, ``2 * a``, ``1 - a``, ``a ** 2``, ``2 ** a``) and the methods ``exp log sqrt sin cos
+    tanh sigmoid relu leaky_relu max min abs`` make new nodes; ``backward()`` fills every ``.grad``.
 
     ``bool`` operands count as the numbers 1 and 0, as in PyTorch (``True * v`` is ``v``).
     Non-finite data (nan, ±inf) is refused: it could only produce silent NaN gradients.
@@ -416,7 +416,8 @@ METHODS = {
     "add": ("__add__", "__radd__"), "sub": ("__sub__",), "rsub": ("__rsub__",),
     "mul": ("__mul__", "__rmul__"), "div": ("__truediv__",), "rdiv": ("__rtruediv__",),
     "neg": ("__neg__",), "pow": ("_pow",), "rpow": ("__rpow__",), "vpow": ("_vpow",),
-    "exp": ("exp",), "log": ("log",), "tanh": ("tanh",), "sigmoid": ("sigmoid",),
+    "exp": ("exp",), "log": ("log",), "sqrt": ("sqrt",), "sin": ("sin",), "cos": ("cos",),
+    "tanh": ("tanh",), "sigmoid": ("sigmoid",),
     "relu": ("relu",), "leaky_relu": ("_leaky_relu",), "abs": ("abs", "__abs__"),
     "max": ("max",), "min": ("min",),
 }

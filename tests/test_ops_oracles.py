@@ -45,6 +45,7 @@ def test_op_matches_pytorch(case):
 
     torch_fns = {
         "exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+        "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos,
         "relu": torch.relu, "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x, 0.1),
         "abs": torch.abs, "max": torch.maximum, "min": torch.minimum,
     }

@@ -35,6 +35,7 @@ MAX_DEPTH = 200  #: operations nested in one another (a + a + ... nests to the l
 FUNCTIONS: dict[str, tuple[int, Callable]] = {
     "relu": (1, Value.relu), "sigmoid": (1, Value.sigmoid), "tanh": (1, Value.tanh),
     "exp": (1, Value.exp), "log": (1, Value.log), "abs": (1, Value.abs),
+    "sqrt": (1, Value.sqrt), "sin": (1, Value.sin), "cos": (1, Value.cos),
     "max": (2, Value.max), "min": (2, Value.min),
 }
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
