@@ -8,6 +8,7 @@
 (7.0, 9.0, 2.0)
 """
 
+from .backprop import gradients
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .rules import FLOAT_MATH, RULES, Rule
 from .value import Value, as_value, zero_grad
@@ -20,7 +21,9 @@ _LAZY = {
     "draw_dot": "teach.viz", "render": "teach.viz",
     "backward_steps": "teach.walkthrough", "format_steps": "teach.walkthrough",
     "step_pictures": "teach.walkthrough", "Step": "teach.walkthrough",
-    "forward_derivative": "forward_mode", "ForwardResult": "forward_mode",
+    "grad": "functional", "value_and_grad": "functional", "jvp": "functional", "vjp": "functional",
+    "jacobian": "functional", "hessian": "functional", "hvp": "functional", "Result": "functional",
+    "forward_derivative": "functional", "ForwardResult": "functional",
     "gradcheck": "teach.gradient_check", "GradcheckError": "teach.gradient_check",
     "GradcheckReport": "teach.gradient_check",
     "compile": "tape", "Tape": "tape",
@@ -39,6 +42,6 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_LAZY])
 
 __all__ = [
-    "Value", "as_value", "zero_grad", "no_grad", "enable_grad", "is_grad_enabled",
+    "Value", "as_value", "zero_grad", "gradients", "no_grad", "enable_grad", "is_grad_enabled",
     "RULES", "Rule", "FLOAT_MATH", "__version__",
 ]

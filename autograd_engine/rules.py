@@ -23,6 +23,7 @@ method that applies it (``Value.apply`` applies any rule without one).
 
 from __future__ import annotations
 
+import ast
 import math
 from operator import mul as _mul
 from types import SimpleNamespace
@@ -122,3 +123,47 @@ TABLE: tuple[Rule, ...] = (
 # fmt: on
 
 RULES: dict[str, Rule] = {r.name: r for r in TABLE}
+
+
+class _CompareToCall(ast.NodeTransformer):
+    """``a > b`` → ``m.compare(">", a, b)``: the backend decides what a comparison is."""
+
+    _SYMBOL = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) != 1:
+            raise ValueError(f"rules: a chained comparison is not supported: {ast.unparse(node)}")
+        op = ast.Constant(self._SYMBOL[type(node.ops[0])])
+        func = ast.Attribute(value=ast.Name("m", ast.Load()), attr="compare", ctx=ast.Load())
+        return ast.Call(func=func, args=[op, node.left, node.comparators[0]], keywords=[])
+
+
+_LOCAL_GRADS: dict[str, Callable] = {}
+
+
+def local_gradients(rule: Rule) -> Callable:
+    """``lg(m, z, *operands) -> (∂z/∂operand_0, ...)``: the rule's local-gradient formulas,
+    compiled from the same text as ``rule.fn``, for a backend whose numbers are themselves
+    graph nodes (``Value``, for derivatives of derivatives).
+
+    Two differences from ``fn``: ``z`` is passed in (the node already computed, so the
+    gradient graph refers to it instead of recomputing it), and every comparison ``a > b``
+    becomes ``m.compare(">", a, b)``, so the backend turns a switch into a constant 0/1 —
+    the local gradient of relu, abs, max and min is piecewise constant, its derivative 0.
+    """
+    if not rule.grads:
+        raise ValueError(
+            f"rule {rule.name!r} has no formula text (it was made from a function): derivatives of "
+            "its derivative need a rule(...) entry with formulas")
+    lg = _LOCAL_GRADS.get(rule.name)
+    if lg is None or lg.__rule__ is not rule:  # a rule replaced in RULES at run time is recompiled
+        grads = [ast.unparse(_CompareToCall().visit(ast.parse(g, mode="eval"))) for g in rule.grads]
+        source = (f"def {rule.name}_local_gradients(m, z, {', '.join(rule.args)}):\n"
+                  f"    return ({', '.join(grads)},)\n")
+        namespace: dict = {}
+        exec(compile(source, f"<rule {rule.name} local gradients>", "exec"), namespace)
+        lg = namespace[f"{rule.name}_local_gradients"]
+        lg.__rule__ = rule
+        _LOCAL_GRADS[rule.name] = lg
+    return lg

@@ -24,8 +24,10 @@ from __future__ import annotations
 import ast
 import linecache
 import math
+import operator
 from numbers import Real
-from typing import Iterable, Union
+from types import SimpleNamespace
+from typing import Callable, Iterable, Union
 
 from . import backprop
 from .grad_mode import is_grad_enabled
@@ -404,6 +406,68 @@ def zero_grad(*roots: Value) -> None:
         for v in backprop.topological_order(root):
             if v._a is None:
                 v.grad = 0.0
+
+
+# ---- the Value backend: the rule table's formulas over Values -----------------------------
+def _unary(method: str, fallback: Callable) -> Callable:
+    def f(x):
+        return getattr(x, method)() if isinstance(x, Value) else fallback(x)
+
+    f.__name__ = method
+    return f
+
+
+def _value_pow(x, n):
+    """x ** n for Values and numbers; x ** 0 is the constant 1 and x ** 1 is x itself, so
+    differentiating n·x^(n−1) again never asks for 0 ** −1 (PyTorch masks the same case)."""
+    if isinstance(n, Value):
+        return x ** n if isinstance(x, Value) else n.__rpow__(x)
+    if isinstance(x, Value):
+        return 1.0 if n == 0 else (x if n == 1 else x._pow(n))
+    return _M.pow(x, n)
+
+
+def _value_compare(op: str, a, b) -> float:
+    """A comparison in a local-gradient formula, on the numbers: 1.0 or 0.0, a constant."""
+    a = a.data if isinstance(a, Value) else a
+    b = b.data if isinstance(b, Value) else b
+    return float(_COMPARE[op](a, b))
+
+
+def _value_sum(xs):
+    return Value.sum(xs) if any(isinstance(x, Value) for x in xs) else _M.sum(xs)
+
+
+def _value_dot(ws, xs):
+    values = any(isinstance(x, Value) for x in (*ws, *xs))
+    return Value.dot(ws, xs) if values else _M.dot(ws, xs)
+
+
+def _value_extreme(method: str, fallback: Callable) -> Callable:
+    def f(x, y):
+        if isinstance(x, Value):
+            return getattr(x, method)(y)
+        return getattr(y, method)(x) if isinstance(y, Value) else fallback(x, y)
+
+    return f
+
+
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+            "==": operator.eq, "!=": operator.ne}
+
+VALUE_MATH = SimpleNamespace(
+    exp=_unary("exp", _M.exp), log=_unary("log", _M.log), tanh=_unary("tanh", _M.tanh),
+    sigmoid=_unary("sigmoid", _M.sigmoid), sqrt=_unary("sqrt", _M.sqrt),
+    sin=_unary("sin", _M.sin), cos=_unary("cos", _M.cos),
+    sign=lambda x: _M.sign(x.data if isinstance(x, Value) else x),  # piecewise constant: (sign x)' = 0
+    pow=_value_pow, maximum=_value_extreme("max", max), minimum=_value_extreme("min", min),
+    where=lambda c, a, b: a if c else b, compare=_value_compare, sum=_value_sum, dot=_value_dot,
+)
+"""The third backend of the rule table, beside floats and NumPy arrays: the same names over
+Values, so a local gradient ∂z/∂x is itself a node of a graph and can be differentiated again
+(``rules.local_gradients``).  Comparisons give constants, so the local gradient of a switch
+(relu, abs, max, min, leaky_relu) is piecewise constant: relu″ = |x|″ = 0, and max/min pass a
+constant 1, 0 or ½ (the tie split) whose own derivative is 0."""
 
 
 def as_value(x, label: str = "") -> Value:

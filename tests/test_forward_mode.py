@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from autograd_engine import Value, forward_derivative, no_grad
-from autograd_engine.forward_mode import ForwardResult
+from autograd_engine.functional import ForwardResult
 from oracles import OPS  # covers every rule in RULES (test_ops_oracles checks that)
 from test_properties import build, programs
 

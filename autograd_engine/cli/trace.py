@@ -334,7 +334,7 @@ def run_trace(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from ..forward_mode import forward_derivative
+    from ..functional import forward_derivative
     from ..teach.gradient_check import gradcheck
 
     try:
