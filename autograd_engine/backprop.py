@@ -300,6 +300,9 @@ def _walk_graph(order: list, got: dict, m, value_type) -> None:
                 c = d
             else:
                 c = g * d
+                if c.__class__ is float and c - c:  # two constants whose product overflowed
+                    raise ValueError(f"at a node (op {v.op!r}) the product of local gradients "
+                                     f"overflowed float64 to {c!r} (rescale the output)")
             old = get(p)
             if old is None:
                 got[p] = c

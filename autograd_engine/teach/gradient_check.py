@@ -19,9 +19,11 @@ submodule of that name would replace it as the package's attribute when imported
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..backprop import gradients
 from ..grad_mode import no_grad
 from ..value import Value
 from .walkthrough import number, text_table
@@ -61,6 +63,7 @@ class GradcheckReport:
     eps: float
     atol: float
     rtol: float
+    order: int = 1  #: 1: ∂f/∂xᵢ against differences of f; 2: ∂²f/∂xᵢ∂xⱼ against differences of ∇f
 
     @property
     def passed(self) -> bool:
@@ -73,12 +76,18 @@ class GradcheckReport:
 
     @property
     def evaluations(self) -> int:
-        """Forward passes the numeric gradient took: 2 per input."""
-        return 2 * len(self.inputs)
+        """Evaluations the numeric side took: 2 of f per input (order 1), or 2 of ∇f (one
+        forward and one backward pass each) per input (order 2, n² entries)."""
+        n = len(self.inputs) if self.order == 1 else math.isqrt(len(self.inputs))
+        return 2 * n
 
     def __str__(self) -> str:
-        head = (f"gradcheck: f = {number(self.output)}; numeric = (f(x+ε) − f(x−ε)) / 2ε with ε = {self.eps:g} "
-                f"({self.evaluations} evaluations of f)\n"
+        if self.order == 1:
+            numeric, what = "(f(x+ε) − f(x−ε)) / 2ε", "evaluations of f"
+        else:
+            numeric, what = "(∇f(x+εeⱼ) − ∇f(x−εeⱼ))ᵢ / 2ε", "evaluations of ∇f"
+        head = (f"gradcheck (order {self.order}): f = {number(self.output)}; numeric = {numeric} with "
+                f"ε = {self.eps:g} ({self.evaluations} {what})\n"
                 f"an input passes if |analytic − numeric| ≤ {self.atol:g} + {self.rtol:g}·|numeric|")
         rows = [(c.name, number(c.value), number(c.analytic), number(c.numeric), f"{c.abs_error:.2e}",
                  f"{c.rel_error:.2e}", "ok" if c.passed else "FAIL") for c in self.inputs]
@@ -90,7 +99,7 @@ class GradcheckReport:
 
 
 def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_on_failure: bool = True) -> GradcheckReport:
+              rtol: float = 1e-3, raise_on_failure: bool = True, order: int = 1) -> GradcheckReport:
     """Check ``f``'s backprop gradient against (f(x + ε) − f(x − ε)) / 2ε, input by input.
 
     ``f`` takes one Value per input and returns a scalar Value; ``inputs`` are numbers or Values
@@ -101,6 +110,12 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
 
     Keep the point away from kinks (relu at 0, ties of max/min): there the two one-sided
     slopes differ and no single number is "the" derivative.
+
+    ``order=2`` checks second derivatives, as HIPS autograd's ``check_grads(order=2)`` and
+    PyTorch's ``gradgradcheck`` do: every entry ∂²f/∂xᵢ∂xⱼ of the Hessian, built by
+    differentiating the gradient's own graph (``gradients(..., create_graph=True)``), against
+    the central difference of backprop's gradient, (∂f/∂xᵢ(x + εeⱼ) − ∂f/∂xᵢ(x − εeⱼ)) / 2ε.
+    The default ε = 1e-6 suits both orders (the differences are of ∇f, not of f twice).
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
@@ -110,6 +125,10 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
             raise ValueError(f"gradcheck: {arg} must be a finite number ≥ 0, got {val!r}")
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0")
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
+    if order == 2:
+        return _finish(_second_order(f, point, names, eps, atol, rtol), raise_on_failure)
 
     xs = [Value(p, n) for p, n in zip(point, names)]
     out = _call(f, xs, "at the point")
@@ -118,16 +137,50 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
     for i, (x, name) in enumerate(zip(xs, names)):
         hi = _call(f, _shifted(point, i, eps), f"at {name} + eps", graph=False).data
         lo = _call(f, _shifted(point, i, -eps), f"at {name} - eps", graph=False).data
-        numeric = (hi - lo) / (2 * eps)
-        err = abs(x.grad - numeric)
-        scale = max(abs(x.grad), abs(numeric))
-        bound = atol + rtol * abs(numeric)
-        checks.append(InputCheck(name, point[i], x.grad, numeric, err, err / scale if scale else 0.0,
-                                 err <= bound, err / bound if bound else (float("inf") if err else 0.0)))
-    report = GradcheckReport(out.data, tuple(checks), float(eps), float(atol), float(rtol))
+        checks.append(_compare(name, point[i], x.grad, (hi - lo) / (2 * eps), atol, rtol))
+    return _finish(GradcheckReport(out.data, tuple(checks), float(eps), float(atol), float(rtol)),
+                   raise_on_failure)
+
+
+def _compare(name: str, value: float, analytic: float, numeric: float, atol: float, rtol: float) -> InputCheck:
+    err = abs(analytic - numeric)
+    scale = max(abs(analytic), abs(numeric))
+    bound = atol + rtol * abs(numeric)
+    return InputCheck(name, value, analytic, numeric, err, err / scale if scale else 0.0,
+                      err <= bound, err / bound if bound else (float("inf") if err else 0.0))
+
+
+def _finish(report: GradcheckReport, raise_on_failure: bool) -> GradcheckReport:
     if raise_on_failure and not report.passed:
         raise GradcheckError(report)
     return report
+
+
+def _gradient(f: Callable, xs: list[Value], where: str, create_graph: bool) -> tuple[Value, tuple]:
+    out = _call(f, xs, where)
+    try:
+        return out, gradients(out, xs, create_graph=create_graph, allow_unused=True)
+    except ValueError as e:
+        raise ValueError(f"gradcheck: the gradient failed {where}: {e}") from e
+
+
+def _second_order(f: Callable, point: list[float], names: list[str], eps: float, atol: float,
+                  rtol: float) -> GradcheckReport:
+    """Every ∂²f/∂xᵢ∂xⱼ: reverse over the gradient's graph, against differences of ∇f."""
+    xs = [Value(p, n) for p, n in zip(point, names)]
+    out, grads = _gradient(f, xs, "at the point", create_graph=True)
+    rows = []
+    for g in grads:  # row i of the Hessian: ∇(∂f/∂xᵢ); an unused input contributes 0
+        row = gradients(g, xs, allow_unused=True) if g is not None else (None,) * len(xs)
+        rows.append([0.0 if h is None else h for h in row])
+    columns = []
+    for j, name in enumerate(names):
+        _, hi = _gradient(f, _shifted(point, j, eps), f"at {name} + eps", create_graph=False)
+        _, lo = _gradient(f, _shifted(point, j, -eps), f"at {name} - eps", create_graph=False)
+        columns.append([((h or 0.0) - (l or 0.0)) / (2 * eps) for h, l in zip(hi, lo)])
+    checks = tuple(_compare(f"∂²f/∂{names[i]}∂{names[j]}", point[j], rows[i][j], columns[j][i], atol, rtol)
+                   for i in range(len(xs)) for j in range(len(xs)))
+    return GradcheckReport(out.data, checks, float(eps), float(atol), float(rtol), order=2)
 
 
 def _point(inputs) -> tuple[list[float], list[str]]:
