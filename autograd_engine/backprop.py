@@ -10,6 +10,7 @@ No recursion anywhere: a chain of millions of nodes works under the default recu
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,17 +51,29 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _seed(grad, who: str) -> float:
+    """The seed ∂L/∂root as a finite float: any real number the ops accept (int, NumPy scalar,
+    Fraction), but not a bool; a TypeError or ValueError naming ``who`` otherwise."""
+    if isinstance(grad, bool) or not isinstance(grad, Real):
+        raise TypeError(f"{who}: grad must be a number, got {type(grad).__name__} {grad!r}")
+    try:
+        f = float(grad)
+    except OverflowError:
+        text = repr(grad)
+        raise ValueError(f"{who}: grad {text if len(text) <= 40 else text[:12] + '…'} is too large "
+                         "for a float") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{who}: grad must be finite, got {grad!r}")
+    return f
+
+
 def backward(root: Value, grad: float = 1.0) -> None:
     """Fill ``.grad`` with ∂root/∂node · grad for every node of ``root``'s graph.
 
     Leaves accumulate; interior nodes start from zero in every call (see ``Value.backward``).
     """
-    if grad.__class__ is not float:
-        if isinstance(grad, bool) or not isinstance(grad, (int, float)):
-            raise TypeError(f"backward: grad must be a number, got {type(grad).__name__} {grad!r}")
-        grad = float(grad)
-    if not math.isfinite(grad):
-        raise ValueError(f"backward: grad must be finite, got {grad!r}")
+    if grad.__class__ is not float or not -math.inf < grad < math.inf:
+        grad = _seed(grad, "backward")
     if root._a is None:
         if root.op:
             raise ValueError(

@@ -81,7 +81,7 @@ FLOAT_MATH = SimpleNamespace(
     exp=math.exp, log=math.log, tanh=math.tanh, pow=math.pow, sigmoid=_sigmoid, sign=_sign,
     sin=math.sin, cos=math.cos, sqrt=math.sqrt,
     maximum=max, minimum=min, where=lambda c, a, b: a if c else b,
-    sum=sum, dot=lambda ws, xs: sum(map(_mul, ws, xs)),
+    sum=lambda xs: sum(xs, 0.0), dot=lambda ws, xs: sum(map(_mul, ws, xs), 0.0),  # 0.0: Σ of nothing is a float
 )
 """The float backend; an array backend supplies the same names (np.exp, np.where, ...)."""
 

@@ -25,6 +25,7 @@ import ast
 import linecache
 import math
 import operator
+from itertools import chain as _chain
 from numbers import Real
 from types import SimpleNamespace
 from typing import Callable, Iterable, Union
@@ -48,12 +49,15 @@ _new = object.__new__
 # ``inspect.getsource(Value.__mul__)`` shows the generated code.
 
 _OPERAND = {  # how a method reads its operands: a Value (X), a Value or a number (Y), a number
+    # A plain-number operand is checked like a Value's data: a finite float (an int becomes a
+    # float, so .data is always a float; 10**400 or nan is a ValueError naming the op).
     "value": "    {x} = _X.data\n",
     "either": ("    _c = _Y.__class__\n"
                "    if _c is Value:\n        {y} = _Y.data\n"
-               "    elif _c is float or _c is int:\n        {y} = _Y\n"
-               "    else:\n        {y}, _c = _operand(_Y, {op!r}, _X)\n"),
-    "number": ("    if {y}.__class__ is not float and {y}.__class__ is not int:\n"
+               "    elif _c is float and -_INF < _Y < _INF:\n        {y} = _Y\n"
+               "    else:  # an int, a non-finite float, another kind of number, or an error\n"
+               "        {y}, _c = _operand(_Y, {op!r}, _X)\n"),
+    "number": ("    if {y}.__class__ is not float or not -_INF < {y} < _INF:\n"
                "        {y} = _to_float({y}, {op!r}, _X)\n"),
 }
 
@@ -132,7 +136,7 @@ def _compile_method(rule: Rule, method: str) -> object:
     src += "        _v._a = _v._da = _v._b = _v._db = None\n    return _v\n"
     filename = f"<autograd_engine rule {op!r}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # for inspect/tracebacks
-    namespace = {"Value": Value, "_new": _new, "_recording": is_grad_enabled, "m": _M,
+    namespace = {"Value": Value, "_new": _new, "_recording": is_grad_enabled, "m": _M, "_INF": _INF,
                  "_FAILURES": _FAILURES, "_domain_error": _domain_error,
                  "_operand": _operand, "_to_float": _to_float}
     exec(compile(src, filename, "exec"), namespace)
@@ -203,6 +207,18 @@ class Value:
         """The gradient-flow rule that made this node (None for a leaf)."""
         return RULES.get(self.op) if self._a is not None else None
 
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the parents, as a set (micrograd's and the lecture's drawing
+        code read ``_prev`` and ``_op``); read-only here: the graph is fixed once built."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's op text: the rule's symbol ("+", "×", "tanh", ...), "" for a leaf."""
+        rule = self.rule
+        return rule.symbol if rule is not None else ""
+
     def is_leaf(self) -> bool:
         """True for a Value with no recorded parents: made by the user, by ``detach()`` or
         under ``no_grad()``.  Leaves accumulate ``.grad`` across ``backward()`` calls."""
@@ -270,18 +286,18 @@ class Value:
     @staticmethod
     def sum(values: Iterable) -> Value:
         """Σ xᵢ as one node (∂z/∂xᵢ = 1), however many inputs: no 2n-deep chain of adds."""
-        xs = tuple(values)
-        xd = [_data_of(x, "sum") for x in xs]
+        xs = _sequence(values, "sum", "values")
+        xd = [x.data if x.__class__ is Value else _data_of(x, "sum") for x in xs]  # no call per Value
         return _nary("sum", (xs,), (xd,))
 
     @staticmethod
     def dot(ws: Iterable, xs: Iterable) -> Value:
         """Σ wᵢ·xᵢ as one node: ∂z/∂wᵢ = xᵢ and ∂z/∂xᵢ = wᵢ (multiply swaps, add distributes)."""
-        ws, xs = tuple(ws), tuple(xs)
+        ws, xs = _sequence(ws, "dot", "ws"), _sequence(xs, "dot", "xs")
         if len(ws) != len(xs):
             raise ValueError(f"dot: the two sequences differ in length ({len(ws)} and {len(xs)})")
-        wd = [_data_of(w, "dot") for w in ws]
-        xd = [_data_of(x, "dot") for x in xs]
+        wd = [w.data if w.__class__ is Value else _data_of(w, "dot") for w in ws]
+        xd = [x.data if x.__class__ is Value else _data_of(x, "dot") for x in xs]
         return _nary("dot", (ws, xs), (wd, xd))
 
     # ---- display --------------------------------------------------------------------------
@@ -313,11 +329,17 @@ def _node(op: str, z: float, parents: tuple, grads: tuple, operands: tuple) -> V
     return v
 
 
+_JUST_VALUE = {Value}
+
+
 def _nary(op: str, operands: tuple, data: tuple) -> Value:
     """sum / dot: one node whose parents are the Value operands, in order."""
     z, *local = RULES[op].fn(_M, *data)
     if not -_INF < z < _INF:
         raise ValueError(f"{op}: the result over {len(operands[0])} operands overflows to {z}")
+    flat = tuple(_chain(*operands))
+    if set(map(type, flat)) == _JUST_VALUE:  # the common case (a neuron): no test per operand
+        return _node(op, z, flat, tuple(_chain(*local)), operands)
     parents, grads = [], []
     for seq, ds in zip(operands, local):
         for p, d in zip(seq, ds):
@@ -328,6 +350,12 @@ def _nary(op: str, operands: tuple, data: tuple) -> Value:
 
 
 # ---- operands and errors -------------------------------------------------------------------
+def _sequence(xs, op: str, what: str) -> tuple:
+    if isinstance(xs, (Value, str, bytes)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"{op}: {what} must be an iterable of Values and numbers, not a value {_kind(xs)}")
+    return tuple(xs)
+
+
 def _operand(y, op: str, x: Value) -> tuple[float, type]:
     """The second operand of a binary op when it is neither a Value nor a float/int: a Value
     subclass, a bool or another real number (numpy.float64, Fraction, ...), or an error."""
@@ -348,12 +376,18 @@ def _to_float(y, op: str, x: Value | None) -> float:
         try:
             f = float(y)
         except OverflowError:
-            raise ValueError(f"{op}: the number {y!r} is too large for a float") from None
+            raise ValueError(f"{op}: the number {_short(y)} is too large for a float") from None
         if -_INF < f < _INF:
             return f
         raise ValueError(f"{op}: operand {y!r} is not finite; Values hold finite numbers only")
     raise TypeError(f"{op}: unsupported operand {_kind(y)}{' with ' + _show(x) if x is not None else ''}; "
                     f"{_hint(y)}")
+
+
+def _short(y) -> str:
+    """repr(y), or its first digits and length when that is long (a 400-digit int)."""
+    text = repr(y)
+    return text if len(text) <= 40 else f"{text[:12]}…({len(text)} characters)"
 
 
 def _kind(y) -> str:
@@ -402,7 +436,9 @@ def _domain_error(op: str, operands: tuple, cause: BaseException | None) -> Valu
 def zero_grad(*roots: Value) -> None:
     """Set ``.grad = 0.0`` on every leaf of the graphs of ``roots`` (between backward calls,
     since leaves accumulate)."""
-    for root in roots:
+    for i, root in enumerate(roots):
+        if not isinstance(root, Value):
+            raise TypeError(f"zero_grad: argument {i} must be a Value (a root of a graph), got {_kind(root)}")
         for v in backprop.topological_order(root):
             if v._a is None:
                 v.grad = 0.0

@@ -314,6 +314,7 @@ def test_hessians_of_random_dags_match_hips(prog):
     ours = hessian(lambda *xs: run(steps, list(xs), ours=True))(*point)
     theirs = autograd.hessian(lambda arr: run(steps, [arr[i] for i in range(len(point))], ours=False))(
         anp.array(point, dtype=float))
+    assume(all(math.isfinite(t) for t in flat(theirs)))  # HIPS's own nan (seen at x ** y) is no oracle
     assert flat(ours) == pytest.approx(flat(theirs), rel=1e-8, abs=1e-9)
 
 

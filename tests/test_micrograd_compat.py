@@ -61,3 +61,50 @@ def test_second_backward_differs_from_micrograd_on_purpose():
 
     assert twice(Ours) == 2 * 12.0  # leaves accumulate exactly twice
     assert twice(micrograd_engine.Value) != 2 * 12.0  # micrograd re-adds interior grads
+
+
+def lecture_draw_dot(root):
+    """The drawing code of micrograd's lecture (trace/draw_dot), verbatim apart from names."""
+    from graphviz import Digraph
+
+    def trace(root):
+        nodes, edges = set(), set()
+
+        def build(v):
+            if v not in nodes:
+                nodes.add(v)
+                for child in v._prev:
+                    edges.add((child, v))
+                    build(child)
+        build(root)
+        return nodes, edges
+
+    dot = Digraph(format='svg', graph_attr={'rankdir': 'LR'})
+    nodes, edges = trace(root)
+    for n in nodes:
+        uid = str(id(n))
+        dot.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape='record')
+        if n._op:
+            dot.node(name=uid + n._op, label=n._op)
+            dot.edge(uid + n._op, uid)
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def test_the_lectures_drawing_code_runs_on_our_values():
+    pytest.importorskip("graphviz")
+    a, b, c = Ours(-1.0, "a"), Ours(3.0, "b"), Ours(4.0, "c")
+    x = a + b
+    x.label = "x"
+    f = x * (b + c)
+    f.label = "f"
+    f.backward()
+    src = lecture_draw_dot(f).source
+    assert src.count("shape=record") == 6  # a, b, c, x, b+c, f
+    assert src.count("->") == 3 + 6  # each op node into its result; 6 operand edges into op nodes
+    assert 'label="×"' in src and 'label="+"' in src
+    assert "{ f | data 14.0000 | grad 1.0000 }" in src and "{ b | data 3.0000 | grad 9.0000 }" in src
+    assert f._prev == {x, f.parents[1]} and a._prev == set() and a._op == "" and f._op == "×"
+    with pytest.raises(AttributeError):
+        f._prev = set()

@@ -40,3 +40,11 @@ def test_gradcheck_is_the_function_not_a_submodule():
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'draw_graph'"):
         autograd_engine.draw_graph
+
+
+def test_python_dash_m_runs_the_command_line():
+    out = subprocess.run([sys.executable, "-m", "autograd_engine", "trace", "(a+b)*(b+c)", "a=-1", "b=3", "c=4"],
+                         capture_output=True, text=True, check=True)
+    assert "14" in out.stdout and "9" in out.stdout
+    help_ = subprocess.run([sys.executable, "-m", "autograd_engine", "--help"], capture_output=True, text=True)
+    assert help_.returncode == 0 and "trace" in help_.stdout and "train" in help_.stdout
