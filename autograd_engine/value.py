@@ -25,7 +25,6 @@ import ast
 import linecache
 import math
 import operator
-from itertools import chain as _chain
 from numbers import Real
 from types import SimpleNamespace
 from typing import Callable, Iterable, Union
@@ -54,7 +53,7 @@ _OPERAND = {  # how a method reads its operands: a Value (X), a Value or a numbe
     "value": "    {x} = _X.data\n",
     "either": ("    _c = _Y.__class__\n"
                "    if _c is Value:\n        {y} = _Y.data\n"
-               "    elif _c is float and -_INF < _Y < _INF:\n        {y} = _Y\n"
+               "    elif _c is float and _Y - _Y == 0.0:\n        {y} = _Y\n"  # finite: nan/inf − itself is nan
                "    else:  # an int, a non-finite float, another kind of number, or an error\n"
                "        {y}, _c = _operand(_Y, {op!r}, _X)\n"),
     "number": ("    if {y}.__class__ is not float or not -_INF < {y} < _INF:\n"
@@ -337,11 +336,12 @@ def _nary(op: str, operands: tuple, data: tuple) -> Value:
     z, *local = RULES[op].fn(_M, *data)
     if not -_INF < z < _INF:
         raise ValueError(f"{op}: the result over {len(operands[0])} operands overflows to {z}")
-    flat = tuple(_chain(*operands))
-    if set(map(type, flat)) == _JUST_VALUE:  # the common case (a neuron): no test per operand
-        return _node(op, z, flat, tuple(_chain(*local)), operands)
     parents, grads = [], []
     for seq, ds in zip(operands, local):
+        if set(map(type, seq)) <= _JUST_VALUE:  # all Values (a neuron's weights): no test per item
+            parents += seq
+            grads += ds
+            continue
         for p, d in zip(seq, ds):
             if isinstance(p, Value):
                 parents.append(p)
