@@ -362,3 +362,21 @@ def test_network_diagram_colours_neurons_by_delta_and_edges_by_gradient(tmp_path
     with pytest.raises(ValueError, match="more than max_edges=10"):
         draw_network(model, x, t, "cross_entropy", max_edges=10)
     matplotlib.pyplot.close("all")
+
+
+def test_readme_example():
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "layers_backprop" in b]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})
+    assert "z[l][j].grad (engine)" in out.getvalue()
+    line = out.getvalue().splitlines()[0]
+    first, *numbers = line.replace("[", " ").replace("]", " ").split()
+    assert first == "True"  # max_diff ≤ 1e-12
+    assert [float(v) for v in numbers] == pytest.approx([0.58223931, -0.58223931] * 2, abs=1e-8)
