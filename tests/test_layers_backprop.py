@@ -380,3 +380,35 @@ def test_readme_example():
     first, *numbers = line.replace("[", " ").replace("]", " ").split()
     assert first == "True"  # max_diff ≤ 1e-12
     assert [float(v) for v in numbers] == pytest.approx([0.58223931, -0.58223931] * 2, abs=1e-8)
+
+
+# ---- the command line ------------------------------------------------------------------------
+def layers_cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "autograd_engine.cli", "layers", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_prints_the_delta_table_of_the_library(tmp_path):
+    png = tmp_path / "net.png"
+    run = layers_cli("--sizes", "3,4,2", "--activation", "sigmoid", "--loss", "mse", "--x=0.5,-1,2",
+                     "--target=0.25,0.75", "--seed", "3", "--steps", "--plot", str(png))
+    assert run.returncode == 0, run.stderr
+    model = nn.MLP(3, [4, 2], activation="sigmoid", init="xavier", seed=3)
+    c = lb.compare(model, [0.5, -1.0, 2.0], [0.25, 0.75], "mse")
+    assert c.table() in run.stdout
+    assert "δ[1][4] = S′(z[1][4]) · Σᵢ w[2][i][4] δ[2][i]   (BP2)" in run.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--x=1,2",), "layer 1 takes 3 inputs"),
+    (("--sizes", "2,1", "--loss", "hinge", "--target=0.5"), "t = ±1"),
+    (("--sizes", "2",), "argument --sizes"),
+    (("--plot", "/no/such/dir/net.png"), "does not exist"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message):
+    run = layers_cli(*args)
+    assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
