@@ -211,16 +211,34 @@ class Forward:
 
 
 def _vector(x, who: str):
+    """x as a 1-D float vector: a number or Value is one entry; a sequence of numbers/Values."""
+    from numbers import Real
+
     np = _np()
-    if isinstance(x, Value):
-        x = [x]
-    try:
-        v = np.array([xi.data if isinstance(xi, Value) else xi for xi in np.atleast_1d(np.asarray(x, dtype=object)).ravel()],
-                     dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who}: expected a sequence of numbers, got {type(x).__name__} {x!r}") from None
+    items = [x] if isinstance(x, (Value, Real)) else x
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{who}: expected a sequence of numbers, got {type(x).__name__} {x!r}")
+    out = []
+    for xi in items:
+        if isinstance(xi, Value):
+            out.append(xi.data)
+        elif isinstance(xi, Real):
+            out.append(float(xi))
+        else:
+            raise TypeError(f"{who}: expected a sequence of numbers, got an entry "
+                            f"{type(xi).__name__} {xi!r}")
+    v = np.array(out, dtype=float)
     if not np.isfinite(v).all():
         raise ValueError(f"{who}: the numbers must be finite, got {x!r}")
+    return v
+
+
+def _input(net: "Network", x, who: str = "the input x"):
+    """x checked against layer 1: a ValueError naming the layer when its size does not fit."""
+    v = _vector(x, f"{_WHO}: {who}")
+    if v.shape != (net.sizes[0],):
+        raise ValueError(f"{_WHO}: layer 1 takes {net.sizes[0]} inputs (W_1 is "
+                         f"{net.W[1].shape[0]}×{net.W[1].shape[1]}), got {who} with {v.size}")
     return v
 
 
@@ -228,10 +246,7 @@ def feedforward(model, x) -> Forward:
     """z_l = W_l a_(l−1) + b_l and a_l = S_l(z_l) for l = 1..L, from a_0 = x (the gist's
     "Feedforward" step; the chapter's Figure 6.7 step 2a)."""
     net = network(model)
-    a = [_vector(x, f"{_WHO}: the input x")]
-    if a[0].shape != (net.sizes[0],):
-        raise ValueError(f"{_WHO}: layer 1 takes {net.sizes[0]} inputs (W_1 is "
-                         f"{net.W[1].shape[0]}×{net.W[1].shape[1]}), got x with {a[0].size}")
+    a = [_input(net, x)]
     z = []
     for l in range(1, net.L + 1):
         z.append(net.W[l] @ a[-1] + net.b[l])
@@ -374,7 +389,7 @@ def algorithm1(model, x, target, loss="mse") -> Gradients:
 @dataclass(frozen=True)
 class BatchGradients:
     """Algorithm 2's results: the averages ∂C/∂W_l = (1/n) Σᵢ ∂C_i/∂W_l and ∂C/∂b_l, the mean
-    cost, and each sample's :class:`Gradients`."""
+    cost, and each sample's :class:`Gradients` (empty with ``keep_samples=False``)."""
 
     dW: PerLayer
     db: PerLayer
@@ -391,16 +406,26 @@ def _batch(X, T, who: str) -> tuple[list, list]:
     return X, T
 
 
-def algorithm2(model, X: Sequence, T: Sequence, loss="mse") -> BatchGradients:
+def algorithm2(model, X: Sequence, T: Sequence, loss="mse", keep_samples: bool = True) -> BatchGradients:
     """The lecture's Algorithm 2: run Algorithm 1 on every (xᵢ, tᵢ) and average, the gradient
-    of the training loss (1/n) Σᵢ C_i (the gist's C = (1/M) Σₘ C_m; the chapter's eq. 6.1)."""
+    of the training loss (1/n) Σᵢ C_i (the gist's C = (1/M) Σₘ C_m; the chapter's eq. 6.1).
+    ``keep_samples=False`` keeps only the running sums (memory of one sample, not n)."""
     X, T = _batch(X, T, f"{_WHO}.algorithm2")
     net = network(model)
-    samples = tuple(algorithm1(net, x, t, loss) for x, t in zip(X, T))
-    n = len(samples)
-    dW = PerLayer(sum(g.dW[l] for g in samples) / n for l in range(1, net.L + 1))
-    db = PerLayer(sum(g.db[l] for g in samples) / n for l in range(1, net.L + 1))
-    return BatchGradients(dW, db, sum(g.cost for g in samples) / n, samples)
+    n, samples = len(X), []
+    dW = [0.0] * net.L
+    db = [0.0] * net.L
+    total = 0.0
+    for x, t in zip(X, T):
+        g = algorithm1(net, x, t, loss)
+        for l in range(net.L):
+            dW[l] = dW[l] + g.dW[l + 1]
+            db[l] = db[l] + g.db[l + 1]
+        total += g.cost
+        if keep_samples:
+            samples.append(g)
+    return BatchGradients(PerLayer(d / n for d in dW), PerLayer(d / n for d in db), total / n,
+                          tuple(samples))
 
 
 def gradient_step(model, X: Sequence, T: Sequence, loss="mse", eta: float = 0.1) -> BatchGradients:
@@ -414,7 +439,7 @@ def gradient_step(model, X: Sequence, T: Sequence, loss="mse", eta: float = 0.1)
     and b^l → b^l − (η/M) Σₘ ∇_b C_m, as above.)  Returns the averaged gradients used."""
     if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or eta <= 0:
         raise ValueError(f"{_WHO}.gradient_step: eta must be a positive finite number, got {eta!r}")
-    g = algorithm2(model, X, T, loss)
+    g = algorithm2(model, X, T, loss, keep_samples=False)
     for l, neurons in enumerate(_layers_of(model), 1):
         for j, n in enumerate(neurons):
             for k, w in enumerate(n.w):
@@ -455,9 +480,7 @@ def engine_gradients(model, x, target, loss="mse") -> EngineGradients:
     np = _np()
     layers = _layers_of(model)
     net = network(model)
-    x_vec = _vector(x, f"{_WHO}: the input x")
-    if x_vec.shape != (net.sizes[0],):
-        raise ValueError(f"{_WHO}: layer 1 takes {net.sizes[0]} inputs, got x with {x_vec.size}")
+    _input(net, x)
     t = target_vector(loss, target, net.sizes[-1])
     model.zero_grad()
     tr = model.trace(x if not isinstance(x, Value) else [x])
@@ -480,10 +503,7 @@ def engine_batch_gradients(model, X: Sequence, T: Sequence, loss="mse",
     net = network(model)
     fn = _engine_loss(loss)
     targets = [target_vector(loss, t, net.sizes[-1]) for t in T]
-    for i, x in enumerate(X):
-        if _vector(x, f"{_WHO}: input {i}").shape != (net.sizes[0],):
-            raise ValueError(f"{_WHO}: layer 1 takes {net.sizes[0]} inputs, input {i} has "
-                             f"{_vector(x, '').size}")
+    X = [_input(net, x, f"input {i}") for i, x in enumerate(X)]
     model.zero_grad()
     if compiled:
         from autograd_engine import compile
@@ -493,11 +513,11 @@ def engine_batch_gradients(model, X: Sequence, T: Sequence, loss="mse",
         def per_sample(*v: Value) -> Value:
             return fn(model(list(v[:d])), list(v[d:]))
         tape = compile(per_sample, d + k)
-        batch = np.column_stack([np.array([_vector(x, "") for x in X]), np.array(targets)])
+        batch = np.column_stack([np.array(X), np.array(targets)])
         value = float(np.mean(tape.forward(batch)))
         tape.backward("mean")
     else:
-        C = mean([fn(model(list(_vector(x, ""))), t.tolist()) for x, t in zip(X, targets)])
+        C = mean([fn(model(x.tolist()), t.tolist()) for x, t in zip(X, targets)])
         C.backward()
         value = C.data
     dW, db = _grads(layers)
@@ -636,9 +656,7 @@ def delta_steps(model, x, target, loss="mse") -> tuple[PerLayer, list]:
 
     net = network(model)
     t = target_vector(loss, target, net.sizes[-1])
-    if _vector(x, f"{_WHO}: the input x").shape != (net.sizes[0],):
-        raise ValueError(f"{_WHO}: layer 1 takes {net.sizes[0]} inputs, got x with "
-                         f"{_vector(x, '').size}")
+    _input(net, x)
     model.zero_grad()
     tr = model.trace(x)
     root = _engine_loss(loss)(tr.output, t.tolist())

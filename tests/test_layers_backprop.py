@@ -147,6 +147,8 @@ def test_algorithm2_equals_scalar_batch_and_compiled_tape(loss):
         assert b.max_diff <= 1e-12, (compiled, b.where, b.max_diff)
     eq = lb.algorithm2(model, X, T, loss)
     assert eq.dW[2] == pytest.approx(sum(g.dW[2] for g in eq.samples) / 7, abs=1e-15)
+    lean = lb.algorithm2(model, X, T, loss, keep_samples=False)
+    assert lean.samples == () and all((lean.dW[l] == eq.dW[l]).all() for l in (1, 2, 3))
     # the batch average is not any one sample's gradient
     assert np.abs(eq.dW[1] - eq.samples[0].dW[1]).max() > 1e-6
 
@@ -322,6 +324,8 @@ def test_activation_without_closed_form_derivative(monkeypatch):
     (lambda m: lb.algorithm1(m, [1, 2, 3], [0, 0], "l1"), ValueError, "loss 'l1' has no BP1"),
     (lambda m: lb.algorithm1(m, [1, 2, float("nan")], [0, 0], "mse"), ValueError, "must be finite"),
     (lambda m: lb.algorithm1(m, [1, "a", 3], [0, 0], "mse"), TypeError, "sequence of numbers"),
+    (lambda m: lb.algorithm1(m, [[1, 2, 3]], [0, 0], "mse"), TypeError, "an entry list"),
+    (lambda m: lb.algorithm1(m, "123", [0, 0], "mse"), TypeError, "sequence of numbers"),
     (lambda m: lb.algorithm2(m, [], [], "mse"), ValueError, "the batch is empty"),
     (lambda m: lb.algorithm2(m, [[1, 2, 3]], [], "mse"), ValueError, "1 inputs but 0 targets"),
     (lambda m: lb.compare_batch(m, [[1, 2]], [[0, 0]], "mse", compiled=True), ValueError, "layer 1 takes 3"),
