@@ -20,6 +20,17 @@ Initialisation (``init=``), each from a seeded ``random.Random`` (``seed=``: an 
 =============  ===========================================================================
 
 Biases start at 0, as in micrograd.
+
+**Names in the books' notation.**  Layers are numbered l = 1..L (a_0 = x is the input, as in
+the lecture *Back-Propagation*; layer L is the output), neurons j and inputs k from 1, as in
+the gist *Notes on Backpropagation*: the weight from input/activation k of layer l−1 to neuron
+j of layer l is labelled ``w[l][j][k]`` (the entry W_l[j, k], row j, column k: the gist's
+w_jk^l), the bias of neuron j of layer l ``b[l][j]``.  All labels are 1-based, like the books;
+a standalone Layer is layer 1, a standalone Neuron neuron 1 of layer 1.  Labels are set when a
+module is built (they are not saved: :func:`nn.load` builds the model afresh, so they come
+back).  :meth:`MLP.trace` also labels the graph's pre-activations ``z[l][j]`` (the dot nodes,
+z_l = W_l a_(l−1) + b_l) and activations ``a[l][j]``: ``z[l][j].grad`` after ``backward()`` is
+the books' δ_l,j = ∂C/∂z_l,j.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import math
 import random
 from numbers import Real
+from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence, Union
 
 from autograd_engine import Value
@@ -135,8 +147,27 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-1, 1) * scale) for _ in range(nin)]
         self.b = Value(0.0)
         self._act = ACTIVATIONS[activation]
+        self.label_parameters(1, 1)
 
     nout = 1
+
+    def label_parameters(self, l: int, j: int) -> None:
+        """Label the weights ``w[l][j][k]`` (k = 1..nin) and the bias ``b[l][j]``: this is
+        neuron j of layer l (1-based, the books' numbering)."""
+        for k, w in enumerate(self.w, 1):
+            w.label = f"w[{l}][{j}][{k}]"
+        self.b.label = f"b[{l}][{j}]"
+        self.position = (l, j)
+
+    def _pre_and_post(self, xs: list) -> tuple[Value, Value]:
+        """(z, a): the dot node z = Σₖ wₖxₖ + b and a = S(z), the very nodes ``__call__`` makes
+        (a is z itself for the linear activation)."""
+        z = Value.dot(self.w + [self.b], xs + [1.0])
+        return z, self._act(z)
+
+    def trace(self, x) -> "Trace":
+        """The forward pass of this neuron as a one-layer :class:`Trace`."""
+        return _trace([self], [_inputs(x, self.nin, repr(self))])
 
     def __call__(self, x) -> Value:
         xs = _inputs(x, self.nin, repr(self))
@@ -163,6 +194,17 @@ class Layer(Module):
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, init, rng) for _ in range(nout)]
         self.nin, self.nout, self.activation = nin, nout, activation
+        self.label_parameters(1)
+
+    def label_parameters(self, l: int) -> None:
+        """This is layer l: label neuron j's parameters ``w[l][j][k]`` and ``b[l][j]``."""
+        for j, n in enumerate(self.neurons, 1):
+            n.label_parameters(l, j)
+        self.position = l
+
+    def trace(self, x) -> "Trace":
+        """The forward pass of this layer as a one-layer :class:`Trace`."""
+        return _trace([self], [_inputs(x, self.nin, repr(self))])
 
     def __call__(self, x) -> Union[Value, list[Value]]:
         xs = _inputs(x, self.nin, repr(self))
@@ -202,6 +244,15 @@ class MLP(Module):
                        for i in range(len(nouts))]
         self.nin, self.nouts = nin, nouts
         self.activation, self.last_activation = activation, last_activation
+        for l, layer in enumerate(self.layers, 1):  # the books' numbering: layer 1 reads x
+            layer.label_parameters(l)
+
+    def trace(self, x) -> "Trace":
+        """The forward pass, keeping per layer the pre-activations z_l and activations a_l as
+        the Values of the scalar graph (labelled ``z[l][j]``, ``a[l][j]``).  ``trace(x).output``
+        is what ``model(x)`` returns; after ``loss(trace.output, t).backward()``,
+        ``trace.z[l][j - 1].grad`` is δ_l,j."""
+        return _trace(self.layers, [_inputs(x, self.nin, repr(self.layers[0]))])
 
     @property
     def nout(self) -> int:
@@ -223,6 +274,63 @@ class MLP(Module):
         last = "" if self.last_activation == "linear" else f", last_activation={self.last_activation!r}"
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{last}) "
                 f"with {len(self.parameters())} parameters")
+
+
+class PerLayer(tuple):
+    """A tuple numbered by layer as in the books: ``t[l]`` is layer l for l = 1..L (``t[-1]``
+    the last); ``len`` and iteration go over layers 1..L.  There is no layer 0 (that is the
+    input x = a_0, kept in ``Trace.a[0]``)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, l):
+        if isinstance(l, int) and not isinstance(l, bool):
+            if 1 <= l <= len(self):
+                return tuple.__getitem__(self, l - 1)
+            if -len(self) <= l < 0:
+                return tuple.__getitem__(self, l)
+        raise IndexError(f"layers are numbered 1..{len(self)}, as in the books; there is no layer {l!r}")
+
+    def __repr__(self) -> str:
+        return "PerLayer(" + ", ".join(f"{l}: {v!r}" for l, v in enumerate(self, 1)) + ")"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One forward pass, kept per layer (from :meth:`MLP.trace`).
+
+    ``a[0]`` is the input x (numbers or Values, as given), ``a[l]`` the activations a_l and
+    ``z[l]`` the pre-activations z_l = W_l a_(l−1) + b_l of layer l = 1..L (``z`` is a
+    :class:`PerLayer`); each is a list of Values of the scalar graph, neuron j at index j − 1,
+    labelled ``z[l][j]`` and ``a[l][j]``.  For the linear activation a_l,j is z_l,j itself.
+    ``output`` is what the module's ``__call__`` returns (one Value for one output unit).
+    """
+
+    z: PerLayer
+    a: tuple
+    output: Union[Value, list]
+
+    @property
+    def L(self) -> int:
+        """The number of layers."""
+        return len(self.z)
+
+
+def _trace(layers: Sequence[Union[Layer, Neuron]], a: list) -> Trace:
+    zs = []
+    for l, layer in enumerate(layers, 1):
+        z_l, a_l = [], []
+        for j, n in enumerate(layer.neurons if isinstance(layer, Layer) else [layer], 1):
+            z, act = n._pre_and_post(a[-1])
+            z.label = f"z[{l}][{j}]"
+            if act is not z:
+                act.label = f"a[{l}][{j}]"
+            z_l.append(z)
+            a_l.append(act)
+        zs.append(z_l)
+        a.append(a_l)
+    last = a[-1]
+    return Trace(PerLayer(zs), tuple(a), last[0] if len(last) == 1 else list(last))
 
 
 def from_architecture(arch: dict) -> Module:

@@ -12,8 +12,9 @@ import sys
 
 from .. import __version__
 
-#: modules that add subcommands (``trace``/``demo`` from the teaching tools, ``train`` from nn)
-COMMAND_MODULES = ("autograd_engine.cli.trace", "nn.cli_train")
+#: modules that add subcommands (``trace``/``demo`` from the teaching tools, ``train`` and
+#: ``layers`` from nn)
+COMMAND_MODULES = ("autograd_engine.cli.trace", "nn.cli_train", "nn.cli_layers")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,106 @@
+"""The network diagram of the books: neurons in columns, coloured by δ, edges by ∂C/∂w.
+
+The gist *Notes on Backpropagation* draws its network with the weight w_jk^l on the edge
+from neuron k of layer l−1 to neuron j of layer l; the chapter *Chapter 6: The Backprop
+Algorithm* (Figures 6.5–6.6) puts δ_i^(r+1) at the right end of a link and z_j^(r) at its
+left end, their product being the link's gradient (6.11).  :func:`draw_network` draws that
+picture for one sample, with the numbers of Algorithm 1 (:mod:`nn.layers_backprop`):
+
+* column l = 0 holds the inputs x_k (= a_0,k, grey); column l = 1..L the neurons of layer l,
+  each filled by its δ_l,j = ∂C/∂z_l,j on a diverging colour scale centred at 0;
+* each edge k → j into layer l is the weight w[l][j][k], coloured by ∂C/∂w[l][j][k]
+  = δ_l,j · a_(l−1),k (BP4) on its own diverging scale, and drawn thicker as |∂C/∂w| grows.
+
+Needs matplotlib (the ``[nn]`` extra), imported on use.  ``path=`` saves the figure
+atomically.  A network of more than ``max_edges`` weights is refused (a picture of a million
+lines is neither readable nor quick).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import layers_backprop as lb
+from .plot import _pyplot, _save
+
+
+def _positions(sizes) -> list[list[tuple[float, float]]]:
+    """(x, y) of every neuron: column l at x = l, each column centred on y = 0."""
+    return [[(float(l), (n - 1) / 2.0 - j) for j in range(n)] for l, n in enumerate(sizes)]
+
+
+def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Optional[bool] = None,
+                 title: Optional[str] = None, max_edges: int = 2000, cmap: str = "coolwarm"):
+    """Draw ``model`` for the sample (x, target): neurons coloured by δ_l,j, edges by
+    ∂C/∂w[l][j][k].  ``values`` writes δ in each neuron (default: when no layer has more than
+    8 neurons).  Returns the matplotlib Axes; ``path`` saves the figure (.png, .svg, .pdf)."""
+    net = lb.network(model)
+    n_edges = sum(W.size for W in net.W)
+    if n_edges > max_edges:
+        raise ValueError(f"draw_network: the model has {n_edges} weights, more than "
+                         f"max_edges={max_edges}; pass max_edges= to draw it anyway")
+    g = lb.algorithm1(net, x, target, loss)
+    plt = _pyplot()
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
+
+    np = lb._np()
+    if ax is None:
+        width = 2.6 + 1.7 * (net.L + 1)
+        height = 2.4 + 0.6 * max(net.sizes)
+        _, ax = plt.subplots(figsize=(width, height))
+    fig = ax.figure
+    pos = _positions(net.sizes)
+    if values is None:
+        values = max(net.sizes) <= 8
+
+    dmax = max(float(np.abs(g.delta[l]).max()) for l in range(1, net.L + 1)) or 1.0
+    gmax = max(float(np.abs(g.dW[l]).max()) for l in range(1, net.L + 1)) or 1.0
+    dnorm, gnorm = Normalize(-dmax, dmax), Normalize(-gmax, gmax)
+    colours = plt.get_cmap(cmap)
+
+    segments, edge_grads = [], []
+    for l in range(1, net.L + 1):
+        for j, (xj, yj) in enumerate(pos[l]):
+            for k, (xk, yk) in enumerate(pos[l - 1]):
+                segments.append([(xk, yk), (xj, yj)])
+                edge_grads.append(g.dW[l][j, k])
+    edge_grads = np.array(edge_grads)
+    lines = LineCollection(segments, cmap=colours, norm=gnorm, zorder=1,
+                           linewidths=0.6 + 3.4 * np.abs(edge_grads) / gmax)
+    lines.set_array(edge_grads)
+    ax.add_collection(lines)
+
+    radius = 0.22
+    for k, (xk, yk) in enumerate(pos[0]):
+        ax.add_patch(plt.Circle((xk, yk), radius, facecolor="0.85", edgecolor="0.3", zorder=2))
+        ax.text(xk, yk, f"x{k + 1}" if not values else f"x{k + 1}\n{g.forward.a[0][k]:.3g}",
+                ha="center", va="center", fontsize=7, zorder=3)
+    for l in range(1, net.L + 1):
+        for j, (xj, yj) in enumerate(pos[l]):
+            d = float(g.delta[l][j])
+            ax.add_patch(plt.Circle((xj, yj), radius, facecolor=colours(dnorm(d)),
+                                    edgecolor="0.2", zorder=2))
+            if values:
+                ax.text(xj, yj, f"{d:.3g}", ha="center", va="center", fontsize=6.5, zorder=3)
+    bottom = min(p[-1][1] for p in pos) - 0.4
+    for l in range(1, net.L + 1):
+        ax.text(l, bottom, f"layer {l}\n{net.S[l]}", ha="center", va="top", fontsize=8)
+    ax.text(0, bottom, "input\na₀ = x", ha="center", va="top", fontsize=8)
+
+    ax.set_xlim(-0.6, net.L + 0.6)
+    top = max(p[0][1] for p in pos)
+    ax.set_ylim(bottom - 1.3, top + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    sm = plt.cm.ScalarMappable(norm=dnorm, cmap=colours)
+    # two colour bars side by side under the network
+    for left, mappable, label in ((0.02, sm, "neurons: δ_l,j"),
+                                  (0.54, lines, "edges: ∂C/∂w[l][j][k]")):
+        bar = fig.colorbar(mappable, cax=ax.inset_axes([left, 0.0, 0.44, 0.025]), orientation="horizontal")
+        bar.set_label(label, fontsize=7)
+        bar.ax.tick_params(labelsize=6)
+    ax.set_title(title if title is not None else f"{loss} loss, C = {lb._num(g.cost)}", fontsize=9)
+    if path is not None:
+        _save(fig, path)
+    return ax
