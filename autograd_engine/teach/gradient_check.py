@@ -19,6 +19,7 @@ submodule of that name would replace it as the package's attribute when imported
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -99,6 +100,9 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
     Returns a :class:`GradcheckReport`; on a mismatch raises :class:`GradcheckError` (carrying
     the report) unless ``raise_on_failure=False``.
 
+    A gradient that is not finite -- backprop's (``backward()`` refuses it) or the central
+    difference's -- is a ValueError naming the input, never an inf in the report.
+
     Keep the point away from kinks (relu at 0, ties of max/min): there the two one-sided
     slopes differ and no single number is "the" derivative.
     """
@@ -113,12 +117,20 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
 
     xs = [Value(p, n) for p, n in zip(point, names)]
     out = _call(f, xs, "at the point")
-    out.backward()
+    try:
+        out.backward()
+    except ValueError as e:  # backward()'s policy: an overflowing gradient is refused, not inf
+        raise ValueError(f"gradcheck: the analytic gradient is not finite at this point: {e}") from None
     checks = []
     for i, (x, name) in enumerate(zip(xs, names)):
         hi = _call(f, _shifted(point, i, eps), f"at {name} + eps", graph=False).data
         lo = _call(f, _shifted(point, i, -eps), f"at {name} - eps", graph=False).data
         numeric = (hi - lo) / (2 * eps)
+        if not math.isfinite(numeric):  # the same policy for the other gradient: no silent inf
+            raise ValueError(
+                f"gradcheck: the central difference for input {name} is {numeric!r}: (f(x+ε) − f(x−ε)) / 2ε "
+                f"= ({hi!r} − {lo!r}) / {2 * eps!r} overflowed float64; check at a point where f "
+                "is smaller")
         err = abs(x.grad - numeric)
         scale = max(abs(x.grad), abs(numeric))
         bound = atol + rtol * abs(numeric)
