@@ -18,7 +18,8 @@ from .io import load, load_into, save
 from .losses import (LOSSES, Loss, binary_cross_entropy_with_logits, get_loss, hinge, l2, mean,
                      mse, softmax_cross_entropy)
 from .module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron
-from .optim import OPTIMIZERS, SGD, AdaGrad, Adam, Optimizer, RMSProp, linear_decay, step_decay
+from .optim import (OPTIMIZERS, SGD, AdaGrad, Adam, DivergenceError, Optimizer, RMSProp, linear_decay,
+                    step_decay)
 from .train import History, evaluate, fit, outputs, predict
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "mse", "softmax_cross_entropy", "binary_cross_entropy_with_logits", "hinge", "l2", "mean",
     "Loss", "LOSSES", "get_loss",
     "Optimizer", "SGD", "Adam", "AdaGrad", "RMSProp", "OPTIMIZERS", "linear_decay", "step_decay",
+    "DivergenceError",
     "Dataset", "xor", "moons", "circles", "spirals", "blobs", "DATASETS", "split", "batches",
     "fit", "evaluate", "predict", "outputs", "History",
     "save", "load", "load_into",

@@ -4,11 +4,18 @@
         --optimizer sgd --seed 1337 --save model.json --plot boundary.png
 
 prints a progress bar (on a terminal) and the final training and validation accuracy.
+Every failure is one line on stderr: exit status 2 for a bad argument (checked before
+training where it can be: a missing directory, a missing extra, a noise level that makes
+infinite points, settings whose loss cannot be computed at all), 1 for a run that failed
+(training diverged -- the line names the epoch, the step and the parameter -- or a file could
+not be written).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import math
 import os
 import sys
 
@@ -16,8 +23,11 @@ from .data import DATASETS, split
 from .io import save
 from .losses import LOSSES
 from .module import ACTIVATIONS, INITS, MLP
-from .optim import OPTIMIZERS
+from .optim import OPTIMIZERS, DivergenceError
 from .train import evaluate, fit
+
+#: the extra with everything ``train``'s options need (NumPy for --compiled, matplotlib, tqdm)
+NN_EXTRA = "pip install 'autograd-engine[nn]'"
 
 
 def _sizes(text: str) -> list[int]:
@@ -53,38 +63,59 @@ _non_negative = _bounded(float, 0.0, what="a number ≥ 0")
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train", help="train an MLP on a toy dataset",
-        description="Train an MLP on a toy 2-D dataset and report the training and validation accuracy.")
+        description="Train an MLP on a toy 2-D dataset and report the training and validation accuracy.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # every option shows its default
     p.add_argument("dataset", choices=sorted(DATASETS), help="the toy dataset")
-    p.add_argument("--samples", type=_positive_int, default=200, help="number of points (default 200)")
-    p.add_argument("--noise", type=_non_negative, default=None, help="noise level (default: the dataset's)")
+    p.add_argument("--samples", type=_positive_int, default=200, help="number of points")
+    p.add_argument("--noise", type=_non_negative, default=None,
+                   help="noise level; None is the dataset's own")
     p.add_argument("--classes", type=_bounded(int, 2, what="an integer ≥ 2"), default=3,
-                   help="classes for spirals and blobs (default 3)")
-    p.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes (default 16,16)")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu")
+                   help="classes for spirals and blobs")
+    p.add_argument("--hidden", type=_sizes, default="16,16", help="hidden layer sizes")
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden-layer activation")
     p.add_argument("--init", choices=sorted(INITS), default="uniform", help="weight initialisation")
     p.add_argument("--loss", choices=sorted(LOSSES), default=None,
-                   help="default: hinge for two classes, cross_entropy for more")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
-    p.add_argument("--lr", type=_positive, default=0.1, help="learning rate (default 0.1)")
-    p.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum (default 0)")
-    p.add_argument("--l2", type=_non_negative, default=1e-4, help="L2 penalty λ (default 1e-4)")
-    p.add_argument("--epochs", type=_positive_int, default=100)
-    p.add_argument("--batch-size", type=_positive_int, default=None, help="default: the full training set")
+                   help="None is hinge for two classes, cross_entropy for more")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="the update rule")
+    p.add_argument("--lr", type=_positive, default=0.1, help="learning rate")
+    p.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum")
+    p.add_argument("--l2", type=_non_negative, default=1e-4, help="L2 penalty λ")
+    p.add_argument("--epochs", type=_positive_int, default=100, help="passes over the training set")
+    p.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="samples per step; None is the full training set")
     p.add_argument("--val", type=_bounded(float, 0.01, 1.0, what="a fraction in (0, 1)"), default=0.2,
-                   help="fraction held out for validation (default 0.2)")
+                   help="fraction held out for validation")
     p.add_argument("--patience", type=_positive_int, default=None,
-                   help="early stopping: epochs without a better validation loss")
+                   help="early stopping: epochs without a better validation loss; None is off")
     p.add_argument("--seed", type=int, default=0, help="seed for data, weights and batch order")
-    p.add_argument("--compiled", action="store_true", help="train on the NumPy tape (faster)")
+    p.add_argument("--compiled", action="store_true", help=f"train on the NumPy tape (faster; {NN_EXTRA})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--save", metavar="MODEL.json", help="save the trained model")
-    p.add_argument("--plot", metavar="IMAGE", help="save the decision boundary (needs matplotlib)")
+    p.add_argument("--plot", metavar="IMAGE", help=f"save the decision boundary (matplotlib: {NN_EXTRA})")
     p.set_defaults(handler=run)
 
 
 def _error(message: str, code: int = 2) -> int:
-    print(f"autograd-engine train: error: {message}", file=sys.stderr)
+    """One line on stderr; exit 2 for a bad argument or setting, 1 for a run that failed
+    (training diverged, a file could not be written)."""
+    print(f"autograd-engine train: error: {' '.join(str(message).split())}", file=sys.stderr)
     return code
+
+
+def _missing_extra(args: argparse.Namespace) -> str | None:
+    """What an option needs that is not installed, checked before any training."""
+    needs = [("--compiled", args.compiled, "numpy", "NumPy"), ("--plot", args.plot, "matplotlib", "matplotlib")]
+    for flag, asked, module, what in needs:
+        if asked:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                return f"argument {flag}: needs {what}, which is not installed: {NN_EXTRA}"
+    return None
+
+
+def _finite_points(data) -> bool:
+    return all(math.isfinite(v) for x in data.X for v in x)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
         # checked before training, so a typo does not cost a whole run
         if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             return _error(f"argument {flag}: the directory of {path!r} does not exist")
+    missing = _missing_extra(args)
+    if missing:
+        return _error(missing)
     make = DATASETS[args.dataset]
     kw = {"n": args.samples, "seed": args.seed}
     if args.dataset in ("spirals", "blobs"):
@@ -103,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         train, val = split(data, 1.0 - args.val, args.val, seed=args.seed)
     except ValueError as e:
         return _error(str(e))
+    if not _finite_points(data):
+        return _error(f"argument --noise: {args.noise:g} is so large that points overflow float64 "
+                      "(use a noise level like 0.1)")
     k = data.n_classes
     loss = args.loss or ("hinge" if k == 2 else "cross_entropy")
     nout = 1 if loss in ("hinge", "bce") or (loss == "mse" and k == 2) else k
@@ -115,11 +152,18 @@ def run(args: argparse.Namespace) -> int:
     opt = OPTIMIZERS[args.optimizer](model.parameters(), lr=args.lr, **opt_kw)
     print(f"{args.dataset}: {len(train)} training and {len(val)} validation points, {k} classes; "
           f"{model}; loss {loss}, {args.optimizer} lr={args.lr}")
-    hist = fit(model, loss, opt, train, epochs=args.epochs, batch_size=args.batch_size, val=val,
-               early_stopping=args.patience, compiled=args.compiled, l2=args.l2,
-               progress=False if args.quiet else None, seed=args.seed)
-    train_loss, train_acc = evaluate(model, loss, train, compiled=args.compiled)
-    val_loss, val_acc = evaluate(model, loss, val, compiled=args.compiled)
+    try:
+        hist = fit(model, loss, opt, train, epochs=args.epochs, batch_size=args.batch_size, val=val,
+                   early_stopping=args.patience, compiled=args.compiled, l2=args.l2,
+                   progress=False if args.quiet else None, seed=args.seed)
+        train_loss, train_acc = evaluate(model, loss, train, compiled=args.compiled)
+        val_loss, val_acc = evaluate(model, loss, val, compiled=args.compiled)
+    except DivergenceError as e:  # the run failed: exit 1, with the step and the parameter
+        return _error(str(e).removeprefix("fit: ").replace("lower the learning rate", "try a smaller --lr"), 1)
+    except ValueError as e:  # the settings cannot train at all (e.g. --l2 1e308): a bad argument
+        return _error(str(e).removeprefix("fit: "))
+    except ImportError as e:
+        return _error(str(e))
     stop = f" (stopped early, kept epoch {hist.best_epoch + 1})" if hist.stopped_early else ""
     print(f"after {hist.epochs} epochs{stop}: train accuracy {train_acc:.1%} (loss {train_loss:.4f}), "
           f"validation accuracy {val_acc:.1%} (loss {val_loss:.4f})")

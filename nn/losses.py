@@ -16,7 +16,7 @@ names the built-in ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Callable, Sequence, Union
 
 from autograd_engine import Value
@@ -55,7 +55,8 @@ def mse(output, target) -> Value:
 
 def softmax_cross_entropy(logits, target) -> Value:
     """L = −Σₖ tₖ log yₖ with yₖ = exp(aₖ) / Σⱼ exp(aⱼ) (seed 000), for logits a and a target
-    t: one-hot numbers or Values, or a class index (an int).
+    t: one-hot numbers or Values, or a class index (an int in 0..K−1; anything else is a
+    ValueError).
 
     log yₖ = aₖ − lse(a) with the log-sum-exp taken stably, shifted by m = max(a) (a chain of
     ``max`` ops, so the tape replays it per sample)::
@@ -66,11 +67,8 @@ def softmax_cross_entropy(logits, target) -> Value:
     exactly (∂lse/∂m = 1 − Σⱼ yⱼ = 0).
     """
     a = _seq(logits, "softmax_cross_entropy")
-    if isinstance(target, int) and not isinstance(target, bool):
-        if not 0 <= target < len(a):
-            raise ValueError(f"softmax_cross_entropy: class index {target} is out of range for "
-                             f"{len(a)} logits")
-        target = [1.0 if k == target else 0.0 for k in range(len(a))]
+    if isinstance(target, Integral) and not isinstance(target, bool):  # int, numpy integers
+        target = _onehot(_class_index("softmax_cross_entropy", target, len(a)), len(a))
     a, t = _pair(a, target, "softmax_cross_entropy")
     a = [ak if isinstance(ak, Value) else Value(ak) for ak in a]
     m = a[0]
@@ -96,8 +94,17 @@ def binary_cross_entropy_with_logits(logit, target) -> Value:
 
 def hinge(score, target) -> Value:
     """SVM max-margin loss max(0, 1 − t·s) for a score s and t ∈ {−1, +1} (micrograd's demo):
-    zero once the sample is on the right side with margin 1; ∂L/∂s = −t inside the margin."""
+    zero once the sample is on the right side with margin 1; ∂L/∂s = −t inside the margin.
+
+    A number target other than −1 or +1 is **refused** with a ValueError, not converted: with
+    t = 0 the loss would be the constant 1 and nothing would be learnt.  Class labels 0/1 (what
+    the datasets give) become t = 2·label − 1; the ``"hinge"`` entry of :data:`LOSSES`, which
+    :func:`nn.fit` uses, does this conversion.  A Value target (the compiled tape passes
+    targets in as Values) is not checked: its number is only known at run time."""
     (s,), (t,) = _pair(score, target, "hinge")
+    if not isinstance(t, Value) and t not in (-1, 1):
+        raise ValueError(f"hinge: the target must be -1 or +1, got {t!r}; for class labels 0/1 use "
+                         "2·label − 1 (nn.fit's loss 'hinge' converts them)")
     s = s if isinstance(s, Value) else Value(s)
     return (1.0 - t * s).relu()
 
@@ -149,23 +156,38 @@ def _one_output(name: str, nout: int) -> None:
         raise ValueError(f"loss {name!r} needs a model with one output unit, this one has {nout}")
 
 
+def _class_index(who: str, label, k: int) -> int:
+    """``label`` as a class index 0..k−1: an integer (or an integral float such as 1.0); a
+    fraction, a bool, text or an index out of range is a ValueError (1.5 would otherwise be an
+    all-zero one-hot target, whose loss is 0)."""
+    if isinstance(label, Integral) and not isinstance(label, bool):
+        index = int(label)
+    elif isinstance(label, Real) and not isinstance(label, bool) and float(label).is_integer():
+        index = int(label)
+    else:
+        raise ValueError(f"{who}: label {label!r} is not a class index (an integer 0..{k - 1})")
+    if not 0 <= index < k:
+        raise ValueError(f"{who}: label {label!r} is out of range for {k} classes (0..{k - 1})")
+    return index
+
+
 def _binary_target(name: str, lo: float):
     def target(label: int, nout: int) -> list[float]:
         _one_output(name, nout)
-        if label not in (0, 1):
-            raise ValueError(f"loss {name!r} is for two classes (labels 0 and 1), got label {label!r}")
-        return [1.0 if label == 1 else lo]
+        index = _class_index(f"loss {name!r} is for two classes (labels 0 and 1)", label, 2)
+        return [1.0 if index == 1 else lo]
     return target
 
 
 def _mse_target(label: int, nout: int) -> list[float]:
-    return [float(label)] if nout == 1 else _onehot(label, nout)
+    if nout == 1:  # a regression-style target: the label as a number, two classes 0/1
+        who = "loss 'mse' with one output is for two classes (labels 0 and 1)"
+        return [float(_class_index(who, label, 2))]
+    return _onehot(_class_index("loss 'mse'", label, nout), nout)
 
 
 def _ce_target(label: int, nout: int) -> list[float]:
-    if not 0 <= label < nout:
-        raise ValueError(f"loss 'cross_entropy': label {label!r} is out of range for {nout} outputs")
-    return _onehot(label, nout)
+    return _onehot(_class_index("loss 'cross_entropy'", label, nout), nout)
 
 
 LOSSES: dict[str, Loss] = {

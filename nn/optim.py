@@ -48,6 +48,17 @@ def _number(who: str, name: str, x, lo: float = 0.0, hi: float = math.inf) -> fl
     return float(x)
 
 
+class DivergenceError(ValueError):
+    """A step would make a parameter non-finite: training diverged.  ``step`` is the 1-based
+    optimizer step, ``index`` the parameter's position in the optimizer's list, ``parameter``
+    the Value; the parameters keep their last finite values."""
+
+    def __init__(self, message: str, *, step: int | None = None, index: int | None = None,
+                 parameter: Value | None = None) -> None:
+        super().__init__(message)
+        self.step, self.index, self.parameter = step, index, parameter
+
+
 class Optimizer:
     """Holds the parameters and the learning rate; subclasses implement :meth:`_update`."""
 
@@ -56,11 +67,16 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{who}: got an empty parameter list")
-        for p in self.params:
+        first: dict[int, int] = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{who}: parameters must be Values, got {type(p).__name__} {p!r}")
             if not p.is_leaf():
                 raise ValueError(f"{who}: parameter {p!r} is not a leaf; pass model.parameters()")
+            j = first.setdefault(id(p), i)
+            if j != i:  # it would be stepped twice per step(), with its state kept twice
+                raise ValueError(f"{who}: parameter {i} is the same Value as parameter {j} ({p!r}); "
+                                 "give each parameter once")
         if not callable(lr):
             _number(who, "lr", lr)
         self.lr = lr
@@ -78,16 +94,63 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its ``.grad``."""
+        """Update every parameter from its ``.grad``.
+
+        All or nothing: every new value is computed and checked before any is written, so a
+        step that would make a parameter non-finite (a learning rate too large, training that
+        diverges) raises a :class:`DivergenceError` naming the parameter and the step, and the
+        parameters, the optimizer's state (momentum, moments) and its step count stay as they
+        were after the last good step."""
+        who = type(self).__name__
         lr = self.current_lr()
         wd = self.weight_decay
-        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        params = self.params
+        grads = [p.grad + wd * p.data if wd else p.grad for p in params]
+        t = self.steps + 1
         for i, g in enumerate(grads):  # checked before any update: never half a step
-            if not math.isfinite(g):
-                raise ValueError(f"{type(self).__name__}.step: the gradient of parameter {i} is {g}")
-        self.steps += 1
-        for i, (p, g) in enumerate(zip(self.params, grads)):
-            p.data -= lr * self._update(i, g)
+            if g - g:  # inf or nan
+                raise DivergenceError(f"{who}.step {t}: the gradient of {self._name(i)} is {g}; no "
+                                      "parameter was changed", step=t, index=i, parameter=params[i])
+        state = self._state()
+        self.steps = t
+        try:
+            new = [p.data - lr * self._update(i, g) for i, (p, g) in enumerate(zip(params, grads))]
+        except BaseException:
+            self._restore(state, t - 1)
+            raise
+        for i, x in enumerate(new):
+            if x - x:  # inf or nan: put everything back as it was, then say which and where
+                self._restore(state, t - 1)
+                p = params[i]
+                raise DivergenceError(
+                    f"{who}.step {t}: {self._name(i)} would become {x} (data {p.data!r}, gradient "
+                    f"{grads[i]!r}, lr {lr!r}): training diverged; every parameter keeps its value from "
+                    "before this step (lower the learning rate)", step=t, index=i, parameter=p)
+        for k in state:  # an overflowing g² would stall training silently (a step of g/∞ = 0)
+            i = next((i for i, x in enumerate(getattr(self, k)) if x - x), None)
+            if i is not None:
+                x = getattr(self, k)[i]
+                self._restore(state, t - 1)
+                raise DivergenceError(
+                    f"{who}.step {t}: the optimizer's {k!r} of {self._name(i)} would become {x} (gradient "
+                    f"{grads[i]!r}): training diverged; every parameter keeps its value from before this "
+                    "step (lower the learning rate, or rescale the loss)", step=t, index=i, parameter=params[i])
+        for p, x in zip(params, new):
+            p.data = x
+
+    def _name(self, i: int) -> str:
+        label = self.params[i].label
+        return f"parameter {i} ({label!r})" if label else f"parameter {i}"
+
+    def _state(self) -> dict[str, list]:
+        """Copies of the per-parameter state lists (velocity, moments, ...), to undo a step."""
+        return {k: list(v) for k, v in vars(self).items()
+                if k != "params" and isinstance(v, list) and all(x.__class__ is float for x in v)}
+
+    def _restore(self, state: dict[str, list], steps: int) -> None:
+        for k, v in state.items():
+            getattr(self, k)[:] = v
+        self.steps = steps
 
     def _update(self, i: int, g: float) -> float:
         """The direction d for parameter i, moved by w ← w − η·d."""

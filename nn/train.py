@@ -21,6 +21,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Callable, Optional, Sequence, Union
 
 from autograd_engine import Value, no_grad
@@ -28,7 +29,7 @@ from autograd_engine import Value, no_grad
 from .data import Dataset, batches
 from .losses import Loss, get_loss, l2 as l2_term, mean
 from .module import Module
-from .optim import Optimizer
+from .optim import DivergenceError, Optimizer
 
 
 @dataclass
@@ -76,6 +77,11 @@ def _dataset(data, name: str, nin: int, who: str = "fit") -> Dataset:
     if out.n_features != nin:
         raise ValueError(f"{who}: {name} has points of {out.n_features} features but the model "
                          f"takes {nin} inputs")
+    for i, x in enumerate(out.X):
+        for j, v in enumerate(x):
+            if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
+                raise ValueError(f"{who}: {name} point {i} feature {j} is {v!r}; features must be "
+                                 "finite numbers")
     return out
 
 
@@ -254,6 +260,12 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     ``progress`` True/False forces the tqdm bar on/off (default: on when stderr is a
     terminal); ``seed`` fixes the batch order (reshuffled every epoch when ``shuffle``);
     ``on_epoch(epoch, history)`` is called after each epoch.  Returns the :class:`History`.
+
+    Training that diverges stops with a :class:`~nn.optim.DivergenceError` (a ValueError)
+    naming the epoch, the step and, where one is to blame, the parameter: an optimizer step
+    that would make a parameter non-finite, or a loss or gradient that overflows float64 with
+    the parameters the last step made.  The parameters keep their last finite values.  A
+    loss that cannot be computed even before the first step (say l2=1e308) is a ValueError.
     """
     L = get_loss(loss)
     nin, _ = _sizes(model)
@@ -262,6 +274,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     val = _dataset(val, "val", nin) if val is not None else None
     engine = _Engine(model, L, compiled, float(l2))
     params = engine.params
+    engine.targets(train)  # a bad label is its own error, before any step
+    if val is not None:
+        engine.targets(val)
+    names = {id(p): name for name, p in model.named_parameters()}
     rng = random.Random(seed)
     hist = History()
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
@@ -272,7 +288,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             total = correct = 0.0
             start = time.perf_counter()
             for batch in batches(train, batch_size, shuffle, rng):
-                value, right = engine.train_step(batch, optimizer)
+                try:
+                    value, right = engine.train_step(batch, optimizer)
+                except (ValueError, ArithmeticError) as e:
+                    raise _diverged(e, epoch, hist.steps, names, l2) from None
                 total += value * len(batch)
                 correct += right
                 hist.steps += 1
@@ -281,7 +300,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             hist.accuracy.append(correct / len(train))
             shown = {"loss": f"{hist.loss[-1]:.4f}", "acc": f"{hist.accuracy[-1]:.1%}"}
             if val is not None:
-                vl, va = engine.evaluate(val)
+                try:
+                    vl, va = engine.evaluate(val)
+                except (ValueError, ArithmeticError) as e:
+                    raise _diverged(e, epoch, hist.steps, names, l2, "the validation loss") from None
                 hist.val_loss.append(vl)
                 hist.val_accuracy.append(va)
                 shown.update(val_loss=f"{vl:.4f}", val_acc=f"{va:.1%}")
@@ -310,6 +332,28 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     else:
         hist.best_epoch = hist.epochs - 1
     return hist
+
+
+def _diverged(e: Exception, epoch: int, steps: int, names: dict[int, str], l2: float,
+              what: str = "the loss or its gradient") -> ValueError:
+    """fit's error for a step that cannot be taken: a :class:`DivergenceError` naming the epoch,
+    the step and the parameter once training has moved the parameters, a ValueError (bad
+    settings or data) when even the first batch cannot be computed.  The parameters keep
+    their last finite values either way (the optimizer writes none of a failed step)."""
+    if isinstance(e, DivergenceError):
+        name = names.get(id(e.parameter)) if e.parameter is not None else None
+        named = f" (the model's {name})" if name else ""
+        return DivergenceError(f"fit: training diverged in epoch {epoch + 1}: {e}{named}",
+                               step=e.step, index=e.index, parameter=e.parameter)
+    # the compiled tape's "fn fails on placeholder inputs" is about its trace; the cause is the op
+    cause = e.__cause__ if isinstance(e.__cause__, (ValueError, ArithmeticError)) else e
+    if steps == 0:
+        setting = f" with l2 = {l2:g}" if l2 else ""
+        return ValueError(f"fit: {what} cannot be computed at the initial parameters{setting}: {cause}")
+    return DivergenceError(
+        f"fit: training diverged in epoch {epoch + 1}: after {steps} optimizer step{'s' * (steps > 1)} "
+        f"{what} is no longer finite ({cause}); the parameters keep their values from step {steps}, "
+        "the last finite ones (lower the learning rate)", step=steps + 1)
 
 
 def _default_loss(model: Module, loss: Union[str, Loss, None]) -> Loss:

@@ -222,7 +222,10 @@ def trace_text(traced: Traced) -> str:
     root, name = traced.root, traced.root.label
     rows = [(v.label, "" if v.is_leaf() else definition(v), number(v.data)) for v in traced.nodes]
     forward = text_table(("node", "computed as", "value"), rows, align="<<>")
-    table = format_steps(backward_steps(root))
+    try:
+        table = format_steps(backward_steps(root))
+    except ValueError as e:  # a gradient overflowed float64: backward()'s policy, one line here
+        raise TraceError(f"backward pass: {str(e).removeprefix('backward_steps: ')}") from None
     grads = "\n".join(f"  ∂{name}/∂{x} = {number(v.grad)}" for x, v in traced.leaves.items())
     return (f"forward pass, each node after its inputs:\n{forward}\n\n"
             f"backward pass, one edge per step (∂L/∂x += ∂L/∂z · ∂z/∂x, L = {name}):\n{table}\n\n"

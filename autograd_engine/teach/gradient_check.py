@@ -108,6 +108,9 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
     Returns a :class:`GradcheckReport`; on a mismatch raises :class:`GradcheckError` (carrying
     the report) unless ``raise_on_failure=False``.
 
+    A gradient that is not finite -- backprop's (``backward()`` refuses it) or the central
+    difference's -- is a ValueError naming the input, never an inf in the report.
+
     Keep the point away from kinks (relu at 0, ties of max/min): there the two one-sided
     slopes differ and no single number is "the" derivative.
 
@@ -132,7 +135,10 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
 
     xs = [Value(p, n) for p, n in zip(point, names)]
     out = _call(f, xs, "at the point")
-    out.backward()
+    try:
+        out.backward()
+    except ValueError as e:  # backward()'s policy: an overflowing gradient is refused, not inf
+        raise ValueError(f"gradcheck: the analytic gradient is not finite at this point: {e}") from None
     checks = []
     for i, (x, name) in enumerate(zip(xs, names)):
         hi = _call(f, _shifted(point, i, eps), f"at {name} + eps", graph=False).data
@@ -143,6 +149,10 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
 
 
 def _compare(name: str, value: float, analytic: float, numeric: float, atol: float, rtol: float) -> InputCheck:
+    if not math.isfinite(numeric):  # the same policy for the other gradient: no silent inf
+        raise ValueError(
+            f"gradcheck: the central difference for input {name} is {numeric!r}: the difference "
+            "quotient overflowed float64; check at a point where f is smaller")
     err = abs(analytic - numeric)
     scale = max(abs(analytic), abs(numeric))
     bound = atol + rtol * abs(numeric)

@@ -49,6 +49,11 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     Bad arguments are refused at the call, with ``backward()``'s own errors (a non-number or
     non-finite ``grad``; a Value computed under ``no_grad()``, which has no graph).  The
     ``.grad`` updates start with the first step taken.
+
+    A gradient that overflows float64 is ``backward()``'s ValueError too, raised at the step
+    where it happens (naming the step, the node sending and the one receiving) before any
+    non-finite number is stored or yielded; every ``.grad`` is then put back to what it held
+    before the walk.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r}")
@@ -60,12 +65,15 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
 
 def _walk(root: Value, grad: float) -> Iterator[Step]:
     if root.is_leaf():  # no edges: like backward(), a leaf root accumulates the seed
-        root.grad += grad
+        total = root.grad + grad
+        if total - total:  # inf or nan: backward()'s policy, the leaf keeps what it held
+            raise _overflow(None, root, total)
+        root.grad = total
         return
     order = root.nodes()
     # Every pass sums from zero; a leaf adds what it held before at the end of the pass
     # (as backward() and PyTorch's AccumulateGrad do), also when the walk is left early.
-    before = {v: v.grad for v in order if v.is_leaf()}
+    before = {v: v.grad for v in order}
     for v in order:
         v.grad = 0.0
     root.grad = grad
@@ -75,13 +83,39 @@ def _walk(root: Value, grad: float) -> Iterator[Step]:
             upstream = z.grad
             for x, local in zip(z.parents, z.local_grads):
                 contribution = upstream * local
-                x.grad += contribution
                 index += 1
+                total = x.grad + contribution
+                if total - total:  # inf or nan (inf - inf is nan): this product overflowed
+                    for v, held in before.items():
+                        v.grad = held  # backward()'s policy: nothing is lost
+                    before = {}
+                    raise _overflow(Step(index, z, x, upstream, local, contribution, total), x, total)
+                x.grad = total
                 yield Step(index, z, x, upstream, local, contribution, x.grad)
-    finally:
-        for v, held in before.items():
-            if held:
-                v.grad = held + v.grad
+    finally:  # also when the walk is left early: the leaves add back what they held
+        sums = [(v, held, held + v.grad) for v, held in before.items() if held and v.is_leaf()]
+        bad = next(((v, total) for v, _, total in sums if total - total), None)
+        if bad is not None:  # finite in this pass, but not once added to what the leaf held
+            for v, held in before.items():
+                v.grad = held
+            raise _overflow(None, *bad)
+        for v, _, total in sums:
+            v.grad = total
+
+
+def _overflow(step: Step | None, x: Value, total: float) -> ValueError:
+    """backward()'s error for a gradient that is not finite, naming the step and the node."""
+    name = f"{'leaf' if x.is_leaf() else 'node'} {x.label!r}" if x.label else (
+        "a leaf" if x.is_leaf() else f"a {x.op} node")
+    if step is None:
+        how = "adding this pass to the gradient the leaf held before overflowed float64"
+    else:
+        z = step.node
+        zname = repr(z.label) if z.label else f"a {z.op} node"
+        how = (f"at step {step.index} ({zname} sends ∂L/∂z · ∂z/∂x = {step.upstream:g} · {step.local:g} "
+               f"= {step.contribution:g}) it overflowed float64")
+    return ValueError(f"backward_steps: the gradient of {name} (data {x.data!r}) is {total!r}: {how}; "
+                      "every gradient is left as it was before the walk (rescale the loss)")
 
 
 # ---- text --------------------------------------------------------------------------------
