@@ -49,15 +49,29 @@ def test_the_table_reads_like_the_steps():
     assert format_steps([]).startswith("(no edges")
 
 
-def test_unlabelled_nodes_are_named_by_position_and_op():
+def test_unlabelled_nodes_are_named_f_and_v1_v2_without_gaps_in_computation_order():
     u, w = Value(2.0), Value(5.0, "w")
-    z = (u * w).tanh()
+    p = u * w
+    z = (p + u).tanh()
     names = node_names(z)
-    assert names[w] == "w"
-    assert names[u] == f"v{z.nodes().index(u)}"
-    assert names[z] == f"v{len(z.nodes()) - 1} (tanh)"
+    assert (names[u], names[w], names[p], names[z.parents[0]], names[z]) == ("v1", "w", "v2", "v3", "f")
     table = format_steps(backward_steps(z))
-    assert f"{names[z]} → {names[z.parents[0]]}" in table and "(mul) → w" in table
+    assert "f → v3" in table and "v2 → w" in table and "v2 → v1" in table
+
+
+def test_the_python_walk_through_and_the_cli_name_nodes_alike():
+    """One naming: the table of an unlabelled-interior Python graph reads like ``trace``'s."""
+    from autograd_engine.cli.trace import build, trace_text
+
+    a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
+    f = (a + b) * (b + c)  # interior nodes and the root left unlabelled
+    python_table = format_steps(backward_steps(f))
+    cli_text = trace_text(build("(a+b)*(b+c)", {"a": -1.0, "b": 3.0, "c": 4.0}))
+    assert python_table in cli_text
+    assert [line.split()[1:4] for line in python_table.splitlines()[2:]] == [
+        ["f", "→", "v1"], ["f", "→", "v2"], ["v1", "→", "a"], ["v1", "→", "b"], ["v2", "→", "b"], ["v2", "→", "c"]]
+    taken = node_names(Value(1.0, "f") * Value(2.0, "v1"))  # labels keep their names; no clash
+    assert sorted(taken.values()) == ["f", "f_", "v1"]
 
 
 def test_a_value_used_twice_by_one_node_is_two_steps():

@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple, Union
 
 from ..grad_mode import no_grad
 from ..value import Value, zero_grad
-from ..teach.walkthrough import backward_steps, format_steps, number, text_table
+from ..teach.walkthrough import backward_steps, format_steps, node_names, number, text_table
 
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
@@ -185,19 +185,11 @@ class _Evaluator:
 
 
 def _label(unlabelled: list[Value], root: Value, taken: set[str]) -> None:
-    """Name the root ``f`` and the other nodes ``v1, v2, ...``, skipping variable names."""
-    k = 0
+    """Name the root ``f`` and the other nodes ``v1, v2, ...``, skipping variable names: the
+    one naming of :func:`~autograd_engine.teach.walkthrough.node_names`, made the labels."""
+    names = node_names(root)
     for v in unlabelled:
-        if v is root:
-            name = "f"
-            while name in taken:
-                name += "_"
-        else:
-            k += 1
-            while f"v{k}" in taken:
-                k += 1
-            name = f"v{k}"
-        v.label = name
+        v.label = names[v]
 
 
 # ---- printing ----------------------------------------------------------------------------

@@ -136,13 +136,53 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str 
 
 
 def node_names(root: Value) -> dict[Value, str]:
-    """A name for every node of ``root``'s graph: its label if set, else ``v<k> (op)`` with k
-    its position in the forward (topological) order, e.g. ``v3 (mul)``; ``v0`` for a leaf."""
-    return {v: _name(v, k) for k, v in enumerate(root.nodes())}
+    """One name for every node of ``root``'s graph, the same in the walk-through table, the
+    pictures and ``autograd-engine trace``: a node's label if it has one; else ``f`` for the
+    root and ``v1, v2, ...`` for the others, numbered without gaps in the order the expression
+    computes them (parents left to right, each before the node it feeds), skipping names that
+    labels already use (the root becomes ``f_`` if ``f`` is taken).
+
+    For ``(a+b)*(b+c)`` with the leaves labelled: ``a + b`` is ``v1``, ``b + c`` is ``v2``, the
+    product ``f``.  Computed without recursion (any depth works).
+    """
+    order = _computation_order(root)
+    taken = {v.label for v in order if v.label}
+    names: dict[Value, str] = {}
+    k = 0
+    for v in order:
+        if v.label:
+            names[v] = v.label
+        elif v is root:
+            name = "f"
+            while name in taken:
+                name += "_"
+            names[v] = name
+        else:
+            k += 1
+            while f"v{k}" in taken:
+                k += 1
+            names[v] = f"v{k}"
+    return names
 
 
-def _name(v: Value, k: int) -> str:
-    return v.label or (f"v{k} ({v.op})" if v.op else f"v{k}")
+def _computation_order(root: Value) -> list[Value]:
+    """The nodes in the order a left-to-right evaluation computes them: a depth-first search
+    that visits each node's parents first to last and emits a node after its parents
+    (``Value.nodes()`` is also topological, but visits the last parent first)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [(root, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:
+            order.append(v)
+            continue
+        if v in seen:
+            continue
+        seen.add(v)
+        stack.append((v, True))
+        stack.extend((p, False) for p in reversed(v.parents) if p not in seen)
+    return order
 
 
 def format_steps(steps: Iterable[Step]) -> str:
@@ -156,7 +196,7 @@ def format_steps(steps: Iterable[Step]) -> str:
 
     def name(v: Value) -> str:
         if v not in names:  # not below the first step's node: a slice of another pass
-            names[v] = _name(v, len(names))
+            names[v] = v.label or f"({v.op or 'leaf'})"
         return names[v]
 
     header = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
