@@ -2,10 +2,9 @@
 
 A model and its loss build a graph of the same shape for every sample; only the numbers
 differ.  :func:`compile` traces ``fn`` once on placeholder inputs and turns the graph into a
-*tape*: its nodes in topological order, each with an integer slot for its output and for each
-operand.  :meth:`Tape.forward` then evaluates every node over NumPy arrays of shape ``(B,)``
-(one entry per sample), :meth:`Tape.backward` runs the chain rule in reverse over the same
-arrays (seed 000, Fig. 6.2)::
+*tape*.  :meth:`Tape.forward` evaluates it over arrays with one column per sample, and
+:meth:`Tape.backward` runs the chain rule in reverse over the same arrays (*Chapter 6: The
+Backprop Algorithm*, Fig. 6.2)::
 
     ∂L/∂x += ∂L/∂z · ∂z/∂x        element-wise over the batch, adding where x is used twice
 
@@ -16,16 +15,41 @@ and reduces over the batch for each parameter w::
 exactly what ``Value.backward`` leaves in ``w.grad`` for ``Value.sum(outs)`` (or ``/ B``):
 leaves accumulate across calls.
 
-**One source of truth for the calculus.**  Each node is replayed with
-``RULES[op].fn(ARRAY_MATH, *operands)`` — the very rule functions of the scalar engine
-(:mod:`autograd_engine.rules`), with :data:`ARRAY_MATH`, a NumPy namespace with the names of
-``FLOAT_MATH``, in place of ``math``.  There is no second copy of any derivative here.
+**Replayed by level, a group at a time.**  At compile time the nodes are grouped: nodes that
+apply the same rule, sit at the same depth (1 + the depth of their deepest operand) and read
+operands of the same kinds form one *group* — a layer's neurons, its activations, the k
+squared errors of a k-output loss.  Nodes of one depth never depend on each other, so a group
+is evaluated as ONE array op over a stacked array of shape (k, B): k nodes, B samples.  Rows
+are laid out so that the operands of a group are, wherever the graph allows, one slice of
+the work array (a view, no copy).  A layer's dot nodes ``Σᵢ wⱼᵢ xᵢ`` reading the same inputs
+become one matrix product::
+
+    z = W·X        W (k, n) a view of the k neurons' consecutive parameter rows,
+                   X (n, B) the layer's inputs, one row per input
+
+and their backward the two products of the chain rule, ∂L/∂W = G·Xᵀ and ∂L/∂X = Wᵀ·G.
+Nothing of this knows what a layer is: grouping is read off the graph, and any traced
+function replays the same way (a graph with no repeated structure gets groups of one).
+
+**One source of truth for the calculus.**  Each group is replayed with
+``RULES[op].fn(m, *stacked_operands)`` — the very rule functions of the scalar engine
+(:mod:`autograd_engine.rules`), with an array backend ``m`` (:data:`ARRAY_MATH`, NumPy; or
+the PyTorch one of :mod:`autograd_engine.tape_torch`) in place of ``math``.  For the n-ary
+rules the stacked operands have shape (n, k, B) — operand index first, so ``m.sum`` and
+``m.dot`` sum over the first axis exactly as they do for one node, and the rule's local
+gradients (``xs`` and ``ws`` for dot) arrive stacked too.  The tape multiplies them by the
+upstream gradient and sums over what the operand does not vary with (the batch for a
+parameter, the group for a shared input): the chain rule, never a second copy of any
+derivative.
 
 **Parameters vs inputs.**  Inputs are the placeholders ``fn`` is called with (column ``j`` of
 the batch feeds input ``j``).  Parameters are the other leaves that exist outside ``fn`` (the
 same Value objects in every trace, e.g. model weights): they stay linked, ``forward`` reads
-their current ``.data`` every call, ``backward`` adds into their ``.grad``.  Nodes that depend
-on parameters only (an L2 term ``Σ w²``) are evaluated once per batch, not once per sample.
+their current ``.data`` every call, ``backward`` adds into their ``.grad``.  The tape keeps
+them as one array as well (:meth:`Tape.parameter_data`, :meth:`Tape.parameter_grad`,
+:meth:`Tape.assign_parameters`), so an optimizer can update all of them in one array op and
+write the result back to every Value.  Nodes that depend on parameters only (an L2 term
+``Σ w²``) are evaluated once per batch, not once per sample.
 
 **Limits: what cannot be replayed.**  The tape replays the *ops*; Python control flow runs
 only while tracing.  Branches inside ops (``relu``, ``max``, ``min``, ``abs``,
@@ -38,13 +62,15 @@ Values made inside ``fn`` from parameters' ``.data`` (``Value(w.data)``, ``w.det
 frozen at trace time, and Values computed under ``no_grad()`` inside ``fn`` are refused.
 
 **Errors.**  Forward runs under ``np.errstate`` raising on overflow, division by zero and
-invalid results, so a domain error (log of x ≤ 0, exp overflow, ...) is a ``ValueError``
-naming the op, the failing sample's index and its operands — never a silent NaN.
+invalid results (and checks the matrix products, which do not raise), so a domain error (log
+of x ≤ 0, exp overflow, ...) is a ``ValueError`` naming the op, the failing sample's index
+and its operands — never a silent NaN.
 """
 
 from __future__ import annotations
 
 import random
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Callable, Sequence
 
@@ -62,6 +88,7 @@ __all__ = ["compile", "Tape", "ARRAY_MATH"]
 
 _NARY = ("sum", "dot")
 _ARITH = (ArithmeticError, ValueError)  # FloatingPointError (np.errstate) is an ArithmeticError
+_BACKENDS = ("numpy", "torch")
 
 
 # ---- the array backend: FLOAT_MATH's names over NumPy arrays ---------------------------------
@@ -73,29 +100,70 @@ def _sigmoid(x):
 
 
 def _sum(xs):
-    """Σ xᵢ over the first axis: a (k, B) array of k operand rows, or any sequence of arrays
-    and numbers (added left to right, like the float ``sum``)."""
+    """Σ xᵢ over the first axis: a (n, ...) array of n operand rows — (n, B) for one node,
+    (n, k, B) for a group of k nodes — or any sequence of arrays and numbers (added left to
+    right, like the float ``sum``)."""
     if isinstance(xs, np.ndarray):
         return xs.sum(axis=0)
     return sum(xs)
 
 
 def _dot(ws, xs):
-    """Σ wᵢ·xᵢ over the first axis.  Operand groups arrive as (k, B) arrays, or (k, 1) for
-    groups that are the same for every sample (parameters): then one matrix-vector product."""
-    if isinstance(ws, np.ndarray) and isinstance(xs, np.ndarray) and ws.ndim == xs.ndim == 2:
-        if ws.shape[1] == 1 and xs.shape[1] != 1:
-            return np.dot(ws[:, 0], xs)
-        if xs.shape[1] == 1 and ws.shape[1] != 1:
-            return np.dot(xs[:, 0], ws)
-        return np.einsum("ij,ij->j", ws, xs)
+    """Σᵢ wᵢ·xᵢ over the first axis.
+
+    One node: (n, B) arrays, or (n, 1) for operands that are the same for every sample
+    (parameters).  A group of k nodes: (n, k, B) stacks, where a size-1 axis broadcasts — k
+    neurons' weights (n, k, 1) against their shared inputs (n, 1, B) is the matrix product
+    Wᵀ·X, (k, n)·(n, B) → (k, B), the array meaning of Σᵢ wⱼᵢ xᵢ for every j and sample."""
+    if isinstance(ws, np.ndarray) and isinstance(xs, np.ndarray):
+        if ws.ndim == xs.ndim == 3:
+            _, kw, bw = ws.shape
+            _, kx, bx = xs.shape
+            if bw == 1 and kx == 1:
+                return ws[:, :, 0].T @ xs[:, 0, :]
+            if kw == 1 and bx == 1:
+                return xs[:, :, 0].T @ ws[:, 0, :]
+            ws, xs = np.broadcast_arrays(ws, xs)
+            return np.einsum("ikb,ikb->kb", ws, xs)
+        if ws.ndim == xs.ndim == 2:
+            if ws.shape[1] == 1 and xs.shape[1] != 1:
+                return np.dot(ws[:, 0], xs)
+            if xs.shape[1] == 1 and ws.shape[1] != 1:
+                return np.dot(xs[:, 0], ws)
+            return np.einsum("ij,ij->j", ws, xs)
     return sum(w * x for w, x in zip(ws, xs))
+
+
+def _where(c, a, b):
+    """a where c, else b, element-wise (``np.where``), for float64 arrays chosen by a bit
+    mask: (bits(a) & m) | (bits(b) & ~m) with m all ones where c.  The same numbers, bit
+    for bit, without a branch per element: ``np.where`` on a random mask (relu) costs
+    ~4 ns an element in mispredicted branches, the mask ~0.6 ns."""
+    if not (isinstance(c, np.ndarray) and c.dtype == np.bool_ and c.size >= 1024):
+        return np.where(c, a, b)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != np.float64 or b.dtype != np.float64:
+        return np.where(c, a, b)
+    shape = np.broadcast_shapes(c.shape, a.shape, b.shape)
+    if c.shape != shape:
+        return np.where(c, a, b)
+    mask = c.view(np.uint8).astype(np.int64)
+    np.negative(mask, out=mask)  # 1 → −1: every bit set where c
+    if b.ndim or b != 0.0 or np.signbit(b):
+        other = np.invert(mask)
+        np.bitwise_and(np.broadcast_to(b, shape).view(np.int64), other, out=other)
+    else:  # b = +0.0 has no bits set (relu)
+        other = None
+    np.bitwise_and(np.broadcast_to(a, shape).view(np.int64), mask, out=mask)
+    if other is not None:
+        np.bitwise_or(mask, other, out=mask)
+    return mask.view(np.float64)
 
 
 ARRAY_MATH = SimpleNamespace(
     exp=np.exp, log=np.log, tanh=np.tanh, pow=np.float_power, sigmoid=_sigmoid, sign=np.sign,
     sin=np.sin, cos=np.cos, sqrt=np.sqrt,
-    maximum=np.maximum, minimum=np.minimum, where=np.where, sum=_sum, dot=_dot,
+    maximum=np.maximum, minimum=np.minimum, where=_where, sum=_sum, dot=_dot,
 )
 """The array backend of the rules: ``FLOAT_MATH``'s names, element-wise over NumPy arrays.
 ``pow`` is ``np.float_power`` (float64 throughout, like ``math.pow``); outside its domain it
@@ -104,9 +172,76 @@ gives nan/inf, which ``np.errstate`` turns into an error just as ``math.pow`` ra
 _ERRSTATE = dict(over="raise", divide="raise", invalid="raise", under="ignore")
 
 
-# ---- compile: trace twice, compare, lay out slots ----------------------------------------------
+class _NumpyOps:
+    """The few array operations the tape's own machinery needs (gathers, scatters, products),
+    for NumPy; :mod:`autograd_engine.tape_torch` gives the same for PyTorch tensors."""
+
+    name = "numpy"
+    math = ARRAY_MATH
+    check_finite = False  # np.errstate raises instead (matrix products are checked apart)
+    ndarray = np.ndarray
+
+    def zeros(self, shape):
+        return np.zeros(shape)
+
+    def index(self, rows):
+        return np.asarray(rows, dtype=np.intp)
+
+    def asarray(self, values):
+        return np.asarray(values, dtype=np.float64)
+
+    def permute(self, a, axes):
+        return a.transpose(axes)
+
+    def add_at(self, store, idx, values):
+        np.add.at(store, idx, values)
+
+    def sum(self, a, axis):
+        return a.sum(axis=axis, keepdims=True)
+
+    def einsum(self, sub, *ops):
+        return np.einsum(sub, *ops)
+
+    def errstate(self):
+        return np.errstate(**_ERRSTATE)
+
+    def all_finite(self, a) -> bool:
+        return bool(np.isfinite(a).all())
+
+    def from_numpy(self, A):
+        return A
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+    def tolist(self, a):
+        return a.tolist()
+
+    def broadcast_to(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+
+_NUMPY = _NumpyOps()
+
+
+def _ops_for(backend: str, device):
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise ValueError(f"compile: the numpy backend runs on the CPU; device={device!r} "
+                             "needs backend='torch'")
+        return _NUMPY
+    if backend == "torch":
+        from .tape_torch import torch_ops
+
+        return torch_ops(device)
+    raise ValueError(f"compile: backend must be one of {', '.join(map(repr, _BACKENDS))}, "
+                     f"got {backend!r}")
+
+
+# ---- compile: trace twice, compare, lay out rows ----------------------------------------------
 def compile(fn: Callable[..., Value], n_inputs: int, *,
-            trace_inputs: Sequence[Sequence[float]] | None = None) -> Tape:
+            trace_inputs: Sequence[Sequence[float]] | None = None,
+            backend: str = "numpy", device=None) -> Tape:
     """Trace ``fn(*inputs)`` on ``n_inputs`` placeholder Values and return its :class:`Tape`.
 
     ``fn`` returns ONE Value: the per-sample scalar (e.g. a per-sample loss; add an L2 term
@@ -117,11 +252,16 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
     build the same graph, or a ``ValueError`` explains which node depends on ``.data``.
     ``trace_inputs`` — two rows of ``n_inputs`` numbers inside ``fn``'s domain — replaces
     the random placeholders.
+
+    ``backend="numpy"`` (default) replays on NumPy arrays; ``backend="torch"`` on float64
+    PyTorch tensors (``device="cpu"``, ``"cuda"``, ...; needs the ``[torch]`` extra) — the
+    same rules, the same numbers to rounding.
     """
     if not callable(fn):
         raise TypeError(f"compile: fn must be callable, got {type(fn).__name__} {fn!r}")
     if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
         raise TypeError(f"compile: n_inputs must be a positive int, got {n_inputs!r}")
+    ops = _ops_for(backend, device)
     if trace_inputs is not None:
         rows = [_trace_row(r, n_inputs) for r in trace_inputs]
         if len(rows) != 2 or rows[0] == rows[1]:
@@ -142,7 +282,13 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
                 raise ValueError(
                     f"compile: fn fails on placeholder inputs ({e2}); pass "
                     "trace_inputs=[row1, row2], two different rows inside fn's domain") from e
-    return Tape(_Layout(root1, inputs1, root2, inputs2), n_inputs)
+    order1, order2 = root1.nodes(), root2.nodes()
+    leaves1 = {id(v) for v in order1 if v.is_leaf()}
+    shared = {id(v) for v in order2 if v.is_leaf() and id(v) in leaves1}
+    problem = _compare(order1, inputs1, order2, inputs2, shared)
+    if problem:
+        raise ValueError(problem)
+    return Tape(_Layout(order2, inputs2, shared), n_inputs, ops)
 
 
 def _trace_row(row, n: int) -> list[float]:
@@ -165,125 +311,69 @@ def _trace(fn, row: list[float]) -> tuple[list[Value], Value]:
     return inputs, out
 
 
-class _Layout:
-    """The graph of the second trace, checked against the first, laid out in slots.
+# ---- the two traces must build the same graph ---------------------------------------------------
+def _compare(order1, inputs1, order2, inputs2, shared: set) -> str | None:
+    """None when the traces build the same graph, else the message naming the first node
+    that differs.  Walks both orders in step: the same op, operands at the same positions
+    (or the same parameter objects, or equal numbers) — one pass, no signature lists."""
+    pos1 = {id(v): i for i, v in enumerate(order1)}
+    pos2 = {id(v): i for i, v in enumerate(order2)}
+    in1 = {id(x): j for j, x in enumerate(inputs1)}
+    in2 = {id(x): j for j, x in enumerate(inputs2)}
 
-    Slots are rows of two stores: ``V`` (n_var, B) for nodes that vary over the batch (the
-    inputs and everything computed from them) and ``S`` (n_inv, 1) for nodes that do not
-    (parameters, constants, nodes of parameters only).  A (1,) row broadcasts against (B,).
-    """
+    def same_operand(a, b) -> bool:
+        if isinstance(a, Value):
+            return isinstance(b, Value) and (a is b or pos1[id(a)] == pos2[id(b)])
+        return not isinstance(b, Value) and a == b
 
-    def __init__(self, root1, inputs1, root2, inputs2) -> None:
-        order1, order2 = root1.nodes(), root2.nodes()
-        leaves1 = {id(v) for v in order1 if v.is_leaf()}
-        shared = {id(v) for v in order2 if v.is_leaf() and id(v) in leaves1}
-        sig1 = _signature(order1, inputs1, shared)
-        sig2 = _signature(order2, inputs2, shared)
-        if sig1 != sig2:
-            raise ValueError(_difference(sig1, sig2))
-
-        input_pos = {id(x): j for j, x in enumerate(inputs2)}
-        # 1. which nodes vary over the batch: the inputs and everything computed from them
-        varies: dict[int, bool] = {}
-        for v in order2:
-            if v.is_leaf():
-                if v.op and id(v) not in input_pos:
-                    raise ValueError(
-                        f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
-                        f"{v.data!r}); the tape cannot replay it: compute it with grad enabled")
-                varies[id(v)] = id(v) in input_pos
-            else:
-                varies[id(v)] = any(varies[id(p)] for p in v.parents)
-
-        # 2. rows: an n-ary operand group gets consecutive rows where it can (a neuron's
-        #    weights, a layer's outputs), so it is read and written as a view, not gathered
-        rows: dict = {id(x): ("V", j) for j, x in enumerate(inputs2)}
-        count = {"V": len(inputs2), "S": 0}
-        consts: list[tuple[int, float]] = []
-
-        def new_row(key, kind: str, const=None) -> None:
-            rows[key] = (kind, count[kind])
-            if const is not None:
-                consts.append((count[kind], float(const)))
-            count[kind] += 1
-
-        def key_of(v, gi, i, x):  # a number in an n-ary group is a constant of its own
-            return id(x) if isinstance(x, Value) else (id(v), gi, i)
-
-        nary = [v for v in order2 if v.op in _NARY and not v.is_leaf()]
-        for v in nary:
-            for gi, group in enumerate(v.operands):
-                keys = [key_of(v, gi, i, x) for i, x in enumerate(group)]
-                kinds = {"V" if isinstance(x, Value) and varies[id(x)] else "S" for x in group}
-                if len(kinds) == 1 and len(set(keys)) == len(keys) and \
-                        not any(k in rows for k in keys):
-                    for k, x in zip(keys, group):
-                        new_row(k, next(iter(kinds)),
-                                None if isinstance(x, Value) else x)
-        for v in order2:
-            if id(v) not in rows:
-                new_row(id(v), "V" if varies[id(v)] else "S",
-                        v.data if v.is_leaf() and id(v) not in shared else None)
-            if v.op in _NARY and not v.is_leaf():
-                for gi, group in enumerate(v.operands):
-                    for i, x in enumerate(group):
-                        if not isinstance(x, Value) and (id(v), gi, i) not in rows:
-                            new_row((id(v), gi, i), "S", x)
-
-        # 3. the nodes, each with its output row and its operands' rows (or plain numbers)
-        self.params = [v for v in order2 if v.is_leaf() and id(v) in shared]
-        self.param_rows = [rows[id(v)][1] for v in self.params]
-        self.const_rows = consts
-        self.nodes: list[tuple] = []  # (op, out slot, operand specs)
-        for v in order2:
-            if v.is_leaf():
-                continue
-            if v.op in _NARY:
-                specs = [tuple(rows[key_of(v, gi, i, x)] for i, x in enumerate(group))
-                         for gi, group in enumerate(v.operands)]
-            else:
-                specs = [rows[id(o)] if isinstance(o, Value) else ("num", o) for o in v.operands]
-            self.nodes.append((v.op, rows[id(v)], specs))
-        self.n_var, self.n_inv = count["V"], count["S"]
-        self.root = rows[id(root2)]
+    for i, (v1, v2) in enumerate(zip(order1, order2)):
+        if v1 is v2:
+            continue
+        ok = v1.op == v2.op and v1.is_leaf() == v2.is_leaf()
+        if ok and v1.is_leaf():
+            if id(v1) in in1 or id(v2) in in2:
+                ok = in1.get(id(v1)) == in2.get(id(v2))
+            else:  # two different leaves: constants made inside fn, equal ones only
+                ok = id(v1) not in shared and id(v2) not in shared and v1.data == v2.data
+        elif ok:
+            o1, o2 = v1.operands, v2.operands
+            ok = len(o1) == len(o2)
+            if ok and v1.op in _NARY:
+                ok = all(a == b or (len(a) == len(b) and all(map(same_operand, a, b)))
+                         for a, b in zip(o1, o2))
+            elif ok:
+                ok = all(map(same_operand, o1, o2))
+        if not ok:
+            return _difference(i, _entry(v1, pos1, in1, shared), _entry(v2, pos2, in2, shared))
+    if len(order1) != len(order2):
+        return _DIFF_HEAD + f"The traces have {len(order1)} and {len(order2)} nodes."
+    return None
 
 
-def _signature(order: list[Value], inputs: list[Value], shared: set[int]) -> list:
-    """The graph as comparable data: per node its op and operands (input j, a parameter's
-    identity, a constant's value, an earlier node's position, a number)."""
-    pos: dict[int, int] = {}
-    input_pos = {id(x): j for j, x in enumerate(inputs)}
-
+def _entry(v, pos: dict, input_pos: dict, shared: set) -> tuple:
+    """One node as comparable data, for messages: its op and operands (input j, a
+    parameter, a constant's value, an earlier node's position, a number)."""
     def operand(x):
-        if isinstance(x, Value):
-            return ("node", pos[id(x)])
-        return ("number", x)
+        return ("node", pos[id(x)]) if isinstance(x, Value) else ("number", x)
 
-    sig = []
-    for i, v in enumerate(order):
-        pos[id(v)] = i
-        if v.is_leaf():
-            if id(v) in input_pos:
-                sig.append(("input", input_pos[id(v)]))
-            elif id(v) in shared:
-                sig.append(("parameter", id(v)))
-            else:
-                sig.append(("constant", v.op, v.data))
-        else:
-            sig.append((v.op, tuple(tuple(map(operand, o)) if isinstance(o, (tuple, list))
-                                    else operand(o) for o in v.operands)))
-    return sig
+    if v.is_leaf():
+        if id(v) in input_pos:
+            return ("input", input_pos[id(v)])
+        if id(v) in shared:
+            return ("parameter", id(v))
+        return ("constant", v.op, v.data)
+    return (v.op, tuple(tuple(map(operand, o)) if isinstance(o, (tuple, list)) else operand(o)
+                        for o in v.operands))
 
 
-def _difference(sig1: list, sig2: list) -> str:
-    head = ("compile: fn builds different graphs for two different inputs, so its structure "
-            "depends on the inputs' values — a Python `if` on .data, or a number or Value taken "
-            "from .data, inside fn cannot be replayed over a batch (use element-wise ops: relu, "
-            "max, min, abs, leaky_relu). ")
-    for i, (a, b) in enumerate(zip(sig1, sig2)):
-        if a != b:
-            return head + f"First difference at node {i}: {_show(a)} vs {_show(b)}."
-    return head + f"The traces have {len(sig1)} and {len(sig2)} nodes."
+_DIFF_HEAD = ("compile: fn builds different graphs for two different inputs, so its structure "
+              "depends on the inputs' values — a Python `if` on .data, or a number or Value "
+              "taken from .data, inside fn cannot be replayed over a batch (use element-wise "
+              "ops: relu, max, min, abs, leaky_relu). ")
+
+
+def _difference(i: int, a: tuple, b: tuple) -> str:
+    return _DIFF_HEAD + f"First difference at node {i}: {_show(a)} vs {_show(b)}."
 
 
 def _show(entry: tuple) -> str:
@@ -298,28 +388,213 @@ def _show(entry: tuple) -> str:
     def one(o):
         if isinstance(o, tuple) and o and isinstance(o[0], tuple):  # an n-ary group
             return "[" + ", ".join(map(one, o)) + "]"
+        if isinstance(o, tuple) and not o:
+            return "[]"
         return f"node {o[1]}" if o[0] == "node" else repr(o[1])
     return f"op {kind!r} of ({', '.join(map(one, entry[1]))})"
 
 
+# ---- the layout: levels, groups, rows -----------------------------------------------------------
+class _Group:
+    """k nodes of one op at one depth, replayed as one array op.
+
+    ``nodes`` their positions on the tape; ``kind`` "V" (varies over the batch) or "S"
+    (the same for every sample); ``out`` their output rows; ``operands`` one entry per
+    operand position: ``("num", [k numbers])``, ``(kind, [k rows])``, or for the n-ary
+    rules ``("nary", kinds, rows)`` with an (n × k) matrix of element kinds and rows.
+    """
+
+    __slots__ = ("op", "kind", "level", "nodes", "out", "operands", "keys")
+
+    def __init__(self, op: str, kind: str, level: int) -> None:
+        self.op, self.kind, self.level = op, kind, level
+        self.nodes: list[int] = []
+        self.keys: list = []  # per node: its operand keys (filled while grouping)
+        self.out: list[int] = []
+        self.operands: list = []
+
+
+class _Layout:
+    """The graph of the second trace, grouped by level and laid out in rows.
+
+    Rows live in two stores: ``V`` (n_var, B) for nodes that vary over the batch (the inputs
+    and everything computed from them) and ``S`` (n_inv, 1) for nodes that do not
+    (parameters first, then constants and nodes of parameters only).  A (·, 1) row
+    broadcasts against (·, B).  A number inside an n-ary operand group (the 1 that a bias
+    multiplies) gets a constant row of its group's kind, so a layer's inputs with their 1
+    are one slice of V.
+
+    Rows are assigned from the output down: each group first places its own outputs (when
+    its consumer has not already), sorts its nodes by those rows, then places its operands
+    consecutively in that order — so a layer's outputs, the next layer's inputs and the
+    activations between them line up as slices, and a layer's weights as one block.
+    """
+
+    def __init__(self, order: list[Value], inputs: list[Value], shared: set) -> None:
+        input_pos = {id(x): j for j, x in enumerate(inputs)}
+        varies: dict[int, bool] = {}
+        level: dict[int, int] = {}
+        kind_of = {}  # key -> "V" / "S"
+        consts: dict = {}  # key -> a constant's value
+        self.op_nodes: list[Value] = []
+        groups: dict[tuple, _Group] = {}
+
+        def key_kind(x, group_kind=None):
+            if isinstance(x, Value):
+                return id(x), ("V" if varies[id(x)] else "S")
+            return None, group_kind
+
+        for v in order:
+            if v.is_leaf():
+                if v.op and id(v) not in input_pos:
+                    raise ValueError(
+                        f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
+                        f"{v.data!r}); the tape cannot replay it: compute it with grad enabled")
+                varies[id(v)] = id(v) in input_pos
+                level[id(v)] = 0
+                kind_of[id(v)] = "V" if varies[id(v)] else "S"
+                if id(v) not in input_pos and id(v) not in shared:
+                    consts[id(v)] = v.data
+                continue
+            parents = v.parents
+            vary = any(varies[id(p)] for p in parents)
+            varies[id(v)] = vary
+            lv = 1 + max((level[id(p)] for p in parents), default=0)
+            level[id(v)] = lv
+            kind = "V" if vary else "S"
+            kind_of[id(v)] = kind
+            t = len(self.op_nodes)
+            self.op_nodes.append(v)
+            ops = v.operands
+            if v.op in _NARY:
+                keys, sig = [], []
+                for grp in ops:
+                    gk = "V" if any(isinstance(x, Value) and varies[id(x)] for x in grp) else "S"
+                    ks, kinds, last, gap = [], [], None, 0
+                    for x in grp:
+                        if isinstance(x, Value):
+                            k_, kd = id(x), ("V" if varies[id(x)] else "S")
+                            last, gap = k_, 0
+                        else:  # a number: a constant row, shared by groups alike up to here
+                            gap += 1
+                            k_, kd = ("c", gk, float(x), last, gap), gk
+                            kind_of[k_] = kd
+                            consts[k_] = float(x)
+                        ks.append(k_)
+                        kinds.append(kd)
+                    keys.append(ks)
+                    sig.append(tuple(kinds))
+                gkey = (lv, v.op, kind, tuple(sig))
+            else:
+                keys = [id(o) if isinstance(o, Value) else ("num", float(o)) for o in ops]
+                sig = tuple(("V" if varies[id(o)] else "S") if isinstance(o, Value) else "n"
+                            for o in ops)
+                gkey = (lv, v.op, kind, sig)
+            g = groups.get(gkey)
+            if g is None:
+                g = groups[gkey] = _Group(v.op, kind, lv)
+            g.nodes.append(t)
+            g.keys.append(keys)
+
+        # rows, from the output down
+        rows: dict = {id(x): j for j, x in enumerate(inputs)}
+        count = {"V": len(inputs), "S": 0}
+
+        def place(keys) -> None:
+            for k_ in keys:
+                if k_ not in rows:
+                    kd = kind_of[k_]
+                    rows[k_] = count[kd]
+                    count[kd] += 1
+
+        ordered = sorted(groups.values(), key=lambda g: -g.level)  # stable: first seen first
+        node_id = [id(v) for v in self.op_nodes]
+        for g in ordered:
+            place([node_id[t] for t in g.nodes])
+            perm = sorted(range(len(g.nodes)), key=lambda j: rows[node_id[g.nodes[j]]])
+            g.nodes = [g.nodes[j] for j in perm]
+            g.keys = [g.keys[j] for j in perm]
+            if g.op in _NARY:
+                for gi in range(len(g.keys[0])):
+                    for ks in g.keys:
+                        grp = ks[gi]
+                        place([k_ for k_ in grp if kind_of[k_] == "V"])
+                        place([k_ for k_ in grp if kind_of[k_] == "S"])
+            else:
+                for p in range(len(g.keys[0])):
+                    place([ks[p] for ks in g.keys if not isinstance(ks[p], tuple)])
+        root = order[-1]
+        place([id(root)])
+
+        # S: parameters first, in row order (one array ↔ tape.parameters), then the rest
+        params = sorted((v for v in order if v.is_leaf() and id(v) in shared),
+                        key=lambda v: rows[id(v)])
+        pset = {id(v) for v in params}
+        s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
+        s_keys = [k_ for k_ in s_keys if k_ in pset] + [k_ for k_ in s_keys if k_ not in pset]
+        for r, k_ in enumerate(s_keys):
+            rows[k_] = r
+
+        def spec(k_):
+            return kind_of[k_], rows[k_]
+
+        for g in ordered:
+            g.out = [rows[node_id[t]] for t in g.nodes]
+            if g.op in _NARY:
+                for gi in range(len(g.keys[0])):
+                    mat = [ks[gi] for ks in g.keys]  # k lists of n keys
+                    n = len(mat[0])
+                    kinds = [[kind_of[mat[j][i]] for j in range(len(mat))] for i in range(n)]
+                    rws = [[rows[mat[j][i]] for j in range(len(mat))] for i in range(n)]
+                    g.operands.append(("nary", kinds, rws))
+            else:
+                for p in range(len(g.keys[0])):
+                    col = [ks[p] for ks in g.keys]
+                    if isinstance(col[0], tuple):  # ("num", x)
+                        g.operands.append(("num", [c[1] for c in col]))
+                    else:
+                        g.operands.append((kind_of[col[0]], [rows[c] for c in col]))
+            g.keys = []
+        self.groups = sorted(ordered, key=lambda g: g.level)  # forward order
+        self.params = params
+        self.n_var, self.n_inv = count["V"], count["S"]
+        self.consts = [(kind_of[k_], rows[k_], x) for k_, x in consts.items() if k_ in rows]
+        self.dead = {("V", j) for j in range(len(inputs))} | \
+                    {(kd, r) for kd, r, _ in self.consts}
+        self.root = spec(id(root))
+        self.ops = [v.op for v in self.op_nodes]
+        del self.op_nodes  # the tape keeps no reference to the traced graph
+
+
 # ---- the tape -------------------------------------------------------------------------------
+def _consecutive(rows: list[int]) -> bool:
+    return bool(rows) and rows == list(range(rows[0], rows[0] + len(rows)))
+
+
 class Tape:
     """A compiled per-sample graph: ``forward(X)`` over a batch, ``backward(reduction)``.
 
-    Made by :func:`compile`.  ``parameters`` lists the linked parameter Values.
+    Made by :func:`compile`.  ``parameters`` lists the linked parameter Values (in the order
+    of :meth:`parameter_data`); ``len(tape)`` is the number of op nodes, ``tape.groups`` the
+    number of array ops one forward pass makes.
     """
 
-    def __init__(self, layout: _Layout, n_inputs: int) -> None:
+    def __init__(self, layout: _Layout, n_inputs: int, ops=_NUMPY) -> None:
         self.n_inputs = n_inputs
         self.parameters: list[Value] = layout.params
+        self.backend = ops.name
+        self._ops_impl = ops
         self._layout = layout
-        self._ops = [op for op, _, _ in layout.nodes]
-        self._rules = [RULES[op] for op in self._ops]
-        self._S = np.zeros((layout.n_inv, 1))
-        self._GS = np.zeros((layout.n_inv, 1))
-        for row, x in layout.const_rows:
-            self._S[row, 0] = x
-        self._param_rows = np.array(layout.param_rows, dtype=np.intp)
+        self._ops = layout.ops
+        self._groups = layout.groups
+        self._rules = [RULES[g.op].fn for g in layout.groups]
+        self._P = len(layout.params)
+        self._S = ops.zeros((layout.n_inv, 1))
+        self._GS = ops.zeros((layout.n_inv, 1))
+        for kind, row, x in layout.consts:
+            if kind == "S":
+                self._S[row, 0] = x
+        self._get_data = attrgetter("data")
         self._bound_B = -1
         self._locals: list | None = None
         self._B = 0
@@ -334,95 +609,224 @@ class Tape:
 
     @property
     def ops(self) -> list[str]:
-        """The op of every node, in the order the tape evaluates them."""
+        """The op of every node, in topological order (a node after its operands)."""
         return list(self._ops)
 
-    # ---- binding slots to arrays for one batch size ---------------------------------------
+    @property
+    def groups(self) -> int:
+        """How many array ops one forward pass makes (groups of same-op, same-depth nodes)."""
+        return len(self._groups)
+
+    # ---- binding rows to arrays for one batch size ----------------------------------------
     def _bind(self, B: int) -> None:
-        """Allocate V and G for batch size B and pre-build every node's operand views, so the
-        forward and backward loops do no lookups (rebuilt only when B changes)."""
-        L = self._layout
-        V = np.zeros((L.n_var, B))
-        G = np.zeros((L.n_var, B))
-        S, GS = self._S, self._GS
-        store = {"V": V, "S": S}
-        gstore = {"V": G, "S": GS}
-        fwd, bwd = [], []
-        for k, (op, (okind, orow), specs) in enumerate(L.nodes):
-            nary = op in _NARY
-            out = store[okind][orow]
-            if nary:
-                args = None
-                gathers = tuple(_gatherer(V, S, group, B) for group in specs)
+        """Allocate V and G for batch size B and pre-build every group's operand views,
+        gathers and gradient scatters, so the forward and backward loops do no lookups
+        (rebuilt only when B changes)."""
+        L, xp = self._layout, self._ops_impl
+        V = xp.zeros((L.n_var, B))
+        G = xp.zeros((L.n_var, B))
+        for kind, row, x in L.consts:
+            if kind == "V":
+                V[row] = x
+        self._V, self._G = V, G
+        stores = {"V": (V, G), "S": (self._S, self._GS)}
+        fwd = []
+        for gi, g in enumerate(L.groups):
+            store = stores[g.kind][0]
+            k = len(g.nodes)
+            static, dyn = [], []
+            for pos, opd in enumerate(g.operands):
+                value, gather = self._reader(opd, k, B, stores)
+                static.append(value)
+                if gather is not None:
+                    dyn.append((pos, gather))
+            if _consecutive(g.out):
+                out, oidx = store[g.out[0]: g.out[0] + k], None
             else:
-                args = tuple(store[s[0]][s[1]] if s[0] != "num" else s[1] for s in specs)
-                gathers = None
-            fwd.append((self._rules[k].fn, args, gathers, out))
-            bwd.append((k, gstore[okind][orow]))
-        # Backward, built in its own (reverse) order: no edge into an input or a constant (no
-        # one reads those gradients), and a row's first contribution is written, not added.
-        dead = {("V", j) for j in range(self.n_inputs)} | {("S", r) for r, _ in L.const_rows}
+                out, oidx = None, xp.index(g.out)
+            check = xp.check_finite or g.op in _NARY  # matrix products raise no FP errors
+            fwd.append((gi, self._rules[gi], tuple(static), tuple(dyn), out, oidx, store, check))
+        # backward, built in its own (reverse) order: a row's first contribution in a pass is
+        # written, later ones added; rows added to before any write are zeroed per pass
         written: set = set()
-        steps = []
-        for k, g in reversed(bwd):
-            op, (okind, _), specs = L.nodes[k]
+        zero: set = set()
+        kind, row = L.root
+        written.add((kind, row))
+        bwd = []
+        for gi in reversed(range(len(L.groups))):
+            g = L.groups[gi]
+            k = len(g.nodes)
+            gstore = stores[g.kind][1]
+            gview = gstore[g.out[0]: g.out[0] + k] if _consecutive(g.out) else None
+            gidx = None if gview is not None else xp.index(g.out)
             handlers = []
-            for pos, spec in enumerate(specs, start=1):
-                if op in _NARY:
-                    h = _nary_handler(G, GS, spec, okind, dead, written)
-                elif spec[0] != "num" and spec not in dead:
-                    target = gstore[spec[0]][spec[1]]
-                    if spec[0] == "S" and okind == "V":
-                        h = _reduce_edge(target)
-                    else:
-                        h = _edge(target, first=spec not in written)
-                    written.add(spec)
-                else:
-                    h = None
+            for pos, opd in enumerate(g.operands, start=1):
+                h = self._scatter(opd, g, B, stores, written, zero)
                 if h is not None:
                     handlers.append((pos, h))
-            steps.append((k, g, tuple(handlers)))
-        self._V, self._G, self._fwd, self._bwd, self._bound_B = V, G, fwd, steps, B
+            if handlers:
+                bwd.append((gi, gview, gidx, gstore, tuple(handlers)))
+        zero_rows = sorted(r for kd, r in zero if kd == "V")
+        self._zero = _runs(zero_rows)
+        self._fwd, self._bwd, self._bound_B = fwd, bwd, B
+
+    def _reader(self, opd, k: int, B: int, stores):
+        """An operand of a group: (a fixed value or view, None) or (None, a gather)."""
+        xp = self._ops_impl
+        if opd[0] == "num":
+            xs = opd[1]
+            if all(x == xs[0] for x in xs):
+                return xs[0], None
+            return xp.asarray(xs).reshape(k, 1), None
+        if opd[0] != "nary":
+            kind, rows = opd
+            store = stores[kind][0]
+            if all(r == rows[0] for r in rows):
+                return store[rows[0]: rows[0] + 1], None
+            if _consecutive(rows):
+                return store[rows[0]: rows[0] + k], None
+            idx = xp.index(rows)
+            return None, lambda: store[idx]
+        _, kinds, rows = opd
+        kinds, rows, kk = _shared_columns(kinds, rows)
+        n = len(rows)
+        flat_k = [kinds[i][j] for i in range(n) for j in range(kk)]
+        if not flat_k:
+            return xp.zeros((0, kk, 1)), None
+        if all(x == flat_k[0] for x in flat_k):
+            store = stores[flat_k[0]][0]
+            view = _block(xp, store, rows)
+            if view is not None:
+                return view, None
+            idx = xp.index(rows)
+            return None, lambda: store[idx]
+        # a group mixing rows of V and S (and numbers): one buffer, refilled each forward
+        V, S = stores["V"][0], stores["S"][0]
+        flat_r = [rows[i][j] for i in range(n) for j in range(kk)]
+        vp = xp.index([i for i, x in enumerate(flat_k) if x == "V"])
+        sp = xp.index([i for i, x in enumerate(flat_k) if x == "S"])
+        vr = xp.index([r for r, x in zip(flat_r, flat_k) if x == "V"])
+        sr = xp.index([r for r, x in zip(flat_r, flat_k) if x == "S"])
+        buf = xp.zeros((n, kk, B))
+        flat = buf.reshape(n * kk, B)
+
+        def mixed():
+            flat[vp] = V[vr]
+            flat[sp] = S[sr]
+            return buf
+        return None, mixed
+
+    def _scatter(self, opd, g: _Group, B: int, stores, written: set, zero: set):
+        """The backward handler of one operand position of group g, or None (a number, or
+        only inputs and constants, whose gradients no one reads)."""
+        xp = self._ops_impl
+        k = len(g.nodes)
+        Bn = B if g.kind == "V" else 1
+        dead = self._layout.dead
+        if opd[0] == "num":
+            return None
+        check = xp.check_finite
+        if opd[0] != "nary":
+            kind, rows = opd
+            if all((kind, r) in dead for r in rows):
+                return None
+            store = stores[kind][1]
+            shared = all(r == rows[0] for r in rows)
+            urows = [rows[0]] if shared else rows
+            red0 = shared and k > 1
+            red1 = kind == "S" and Bn > 1
+            if shared or _consecutive(rows):
+                view, idx = store[urows[0]: urows[0] + len(urows)], None
+            else:
+                view, idx = None, xp.index(rows)
+            write = _writer(xp, store, view, idx, urows, kind, written, zero, check)
+
+            def h(g_, d):
+                c = g_ if d.__class__ is float and d == 1.0 else g_ * d
+                if red0:
+                    c = xp.sum(c, 0)
+                if red1:
+                    c = xp.sum(c, 1)
+                write(c)
+            return h
+        _, kinds, rows = opd
+        kinds, rows, kk = _shared_columns(kinds, rows)
+        n = len(rows)
+        flat_k = [kinds[i][j] for i in range(n) for j in range(kk)]
+        flat_r = [rows[i][j] for i in range(n) for j in range(kk)]
+        if not flat_k or all((kd, r) in dead for kd, r in zip(flat_k, flat_r)):
+            return None
+        Bo = B if "V" in flat_k else 1
+        outs = "i" + ("j" if kk > 1 else "") + ("b" if Bo > 1 else "")
+        gs = "j" + ("b" if Bn > 1 else "")
+        shape = (n, kk, Bo)
+        if all(x == flat_k[0] for x in flat_k):
+            kind = flat_k[0]
+            store = stores[kind][1]
+            view = _block(xp, store, rows)
+            idx = None if view is not None else xp.index(flat_r)
+            write = _writer(xp, store, view, idx, flat_r, kind, written, zero, check,
+                            flat_shape=(n * kk, Bo))
+        else:
+            write = _mixed_writer(xp, stores, flat_k, flat_r, written, zero, check, n * kk, B)
+
+        def h(g_, L):
+            write(_contract(xp, g_, L, gs, outs, shape, k, Bn))
+        return h
 
     # ---- forward --------------------------------------------------------------------------
-    def forward(self, X) -> np.ndarray:
-        """fn evaluated for every row of ``X`` (shape (B, n_inputs)): a float64 array (B,).
+    def forward(self, X):
+        """fn evaluated for every row of ``X`` (shape (B, n_inputs)): an array (B,) — NumPy
+        float64, or a float64 tensor on the tape's device for the torch backend.
 
         Reads every parameter's current ``.data``; keeps the local gradients for backward.
         """
+        xp = self._ops_impl
         X = self._check_batch(X)
         self._locals = None  # until this forward completes, there is nothing to backward
         B = X.shape[0]
         if B != self._bound_B:
             self._bind(B)
-        S = self._S
-        if len(self.parameters):
-            S[self._param_rows, 0] = [p.data for p in self.parameters]
-            if not np.isfinite(S[self._param_rows, 0]).all():
+        S, P = self._S, self._P
+        if P:
+            data = np.fromiter(map(self._get_data, self.parameters), np.float64, P)
+            if not np.isfinite(data).all():
                 bad = next(p for p in self.parameters if not np.isfinite(p.data))
                 raise ValueError(f"Tape.forward: parameter {bad!r} is not finite")
-        self._V[: self.n_inputs] = X.T
-        M = ARRAY_MATH
-        locs: list = [None] * len(self._fwd)
-        with np.errstate(**_ERRSTATE):
-            for k, (fn, args, gathers, out) in enumerate(self._fwd):
-                if gathers is not None:
-                    args = [g() for g in gathers]
+            S[:P, 0] = xp.from_numpy(data)
+        self._V[: self.n_inputs] = xp.from_numpy(np.ascontiguousarray(X.T))
+        M = xp.math
+        locs: list = [None] * len(self._groups)
+        with xp.errstate():
+            for gi, fn, static, dyn, out, oidx, store, check in self._fwd:
+                args = static
+                if dyn:
+                    args = list(static)
+                    for pos, gather in dyn:
+                        args[pos] = gather()
                 try:
                     res = fn(M, *args)
                 except _ARITH as e:
-                    raise self._domain_error(k, args, e) from None
-                out[...] = res[0]
-                locs[k] = res
+                    raise self._domain_error(gi, args, e) from None
+                if check and not all(xp.all_finite(r) for r in res
+                                     if isinstance(r, xp.ndarray)):
+                    raise self._domain_error(gi, args, None)
+                if out is not None:
+                    out[...] = res[0]
+                else:
+                    store[oidx] = res[0]
+                locs[gi] = res
         self._locals, self._B = locs, B
         kind, row = self._layout.root
         if kind == "V":
-            return self._V[row].copy()
-        return np.full(B, S[row, 0])
+            return self._V[row].clone() if xp.name == "torch" else self._V[row].copy()
+        return self._S[row, 0] + xp.zeros(B)
 
     def _check_batch(self, X) -> np.ndarray:
         n = self.n_inputs
         want = f"X must be numbers of shape (batch, {n}), one row per sample"
+        if not isinstance(X, np.ndarray) and self.backend == "torch":
+            X = self._ops_impl.to_numpy(X)
         try:
             A = np.asarray(X)
         except ValueError as e:  # ragged rows
@@ -444,31 +848,45 @@ class Tape:
             raise ValueError(f"Tape.forward: X[{i}, {j}] = {A[i, j]} is not finite")
         return A
 
-    def _domain_error(self, k: int, args, cause: BaseException) -> ValueError:
-        """Find the first failing sample of node k and say what the op needs there."""
-        rule, (op, (kind, _), _) = self._rules[k], self._layout.nodes[k]
-        B = self._V.shape[1]
+    def _domain_error(self, gi: int, args, cause: BaseException | None) -> ValueError:
+        """Find the first failing sample (and node) of group gi and say what the op needs."""
+        xp = self._ops_impl
+        g = self._groups[gi]
+        rule, op = RULES[g.op], g.op
+        k, B = len(g.nodes), self._V.shape[1]
+        Bn = B if g.kind == "V" else 1
+        args = [xp.to_numpy(a) if isinstance(a, xp.ndarray) else a for a in args]
         with np.errstate(all="ignore"):
             try:
                 res = rule.fn(ARRAY_MATH, *args)
             except _ARITH:
                 res = ()
-        ok = np.ones(B, dtype=bool)
+        ok = np.ones((k, Bn), dtype=bool)
         for r in res:
             a = np.isfinite(np.asarray(r, dtype=float))
-            ok &= np.broadcast_to(a.all(axis=0) if a.ndim == 2 else a, (B,))
+            if op in _NARY and a.ndim == 3:
+                a = a.all(axis=0)
+            elif op in _NARY and a.ndim:
+                a = np.asarray(a.all())
+            ok &= np.broadcast_to(a, (k, Bn)) if a.ndim < 2 or a.shape[-1] in (1, Bn) \
+                else np.broadcast_to(a.all(), (k, Bn))
         need = rule.domain or "a finite result"
-        if kind == "S":
+        j, i = 0, None
+        if not ok.all():
+            i = int(np.argmin(ok.all(axis=0)))  # the first failing sample
+            j = int(np.argmin(ok[:, i]))  # and the first failing node there
+        node = g.nodes[j]
+        if g.kind == "S":
             where, shown = "for every sample (the node depends on parameters only)", ""
-        elif ok.all():
+        elif i is None:
             where, shown = "at some sample", ""
         else:
-            i = int(np.argmin(ok))
             where = f"at sample {i}"
             shown = "" if op in _NARY else \
-                "; operands there: " + ", ".join(_at(a, i) for a in args)
-        return ValueError(f"Tape.forward: {op} fails {where} (node {k} of the tape): {op} "
-                          f"needs {need} ({type(cause).__name__}: {cause}){shown}")
+                "; operands there: " + ", ".join(_at(a, j, i) for a in args)
+        why = "the result is not finite" if cause is None else f"{type(cause).__name__}: {cause}"
+        return ValueError(f"Tape.forward: {op} fails {where} (node {node} of the tape): {op} "
+                          f"needs {need} ({why}){shown}")
 
     # ---- backward -------------------------------------------------------------------------
     def backward(self, reduction: str = "mean") -> None:
@@ -482,147 +900,206 @@ class Tape:
             raise ValueError(f"Tape.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         if self._locals is None:
             raise RuntimeError("Tape.backward: call forward(X) first")
+        xp = self._ops_impl
         B = self._B
         G, GS = self._G, self._GS
-        G.fill(0.0)
-        GS.fill(0.0)
+        for a, b in self._zero:
+            G[a:b] = 0.0
+        GS[...] = 0.0
         kind, row = self._layout.root
         if kind == "V":
             G[row] = 1.0 / B if reduction == "mean" else 1.0
         else:  # the output is the same for every sample: Σ_b gives B copies
             GS[row, 0] = 1.0 if reduction == "mean" else float(B)
         locs = self._locals
-        with np.errstate(**_ERRSTATE):
-            for k, g, handlers in self._bwd:
-                res = locs[k]
+        with xp.errstate():
+            for gi, gview, gidx, gstore, handlers in self._bwd:
+                g_ = gview if gview is not None else gstore[gidx]
+                res = locs[gi]
                 try:
                     for pos, h in handlers:
-                        h(g, res[pos])
+                        h(g_, res[pos])
                 except _ARITH as e:
-                    raise ValueError(f"Tape.backward: the gradient at node {k} "
-                                     f"({self._ops[k]}) is not finite ({e})") from None
-        if len(self.parameters):
-            for p, d in zip(self.parameters, GS[self._param_rows, 0].tolist()):
-                p.grad += d
+                    grp = self._groups[gi]
+                    raise ValueError(f"Tape.backward: the gradient at node {grp.nodes[0]} "
+                                     f"({grp.op}) is not finite ({e})") from None
+        P = self._P
+        if P:
+            d = xp.to_numpy(GS[:P, 0])
+            if not np.isfinite(d).all():
+                bad = self.parameters[int(np.argmin(np.isfinite(d)))]
+                raise ValueError(f"Tape.backward: the gradient of parameter {bad!r} is not "
+                                 "finite (it overflows along the chain rule); .grad unchanged")
+            self._grad = d.copy()
+            for p, x in zip(self.parameters, d.tolist()):
+                p.grad += x
+
+    # ---- the parameters as one array (for vectorized optimizers) --------------------------
+    def parameter_data(self) -> np.ndarray:
+        """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order."""
+        return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
+
+    def parameter_grad(self) -> np.ndarray:
+        """What the last :meth:`backward` added into the parameters' ``.grad``, as one array
+        (equal to ``[p.grad ...]`` when the grads were zero before it)."""
+        g = getattr(self, "_grad", None)
+        if g is None:
+            raise RuntimeError("Tape.parameter_grad: call backward() first")
+        return g.copy()
+
+    def assign_parameters(self, values) -> None:
+        """Set every parameter's ``.data`` from one array (``tape.parameters`` order): the
+        result of an optimizer's array update, written back so that the Values stay the
+        truth.  Refuses a wrong length or a non-finite entry, and then changes nothing."""
+        a = np.asarray(values, dtype=np.float64)
+        if a.shape != (self._P,):
+            raise ValueError(f"Tape.assign_parameters: need {self._P} values, got shape {a.shape}")
+        finite = np.isfinite(a)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            raise ValueError(f"Tape.assign_parameters: value {a[i]} for parameter {i} "
+                             f"({self.parameters[i]!r}) is not finite; nothing changed")
+        for p, x in zip(self.parameters, a.tolist()):
+            p.data = x
 
 
-# ---- operand gathering and gradient scattering ------------------------------------------------
-def _rows(rows: list[int]):
-    """A slice when the rows are consecutive (a view, no copy), else an index array."""
-    if rows == list(range(rows[0], rows[0] + len(rows))):
-        return slice(rows[0], rows[0] + len(rows))
-    return np.array(rows, dtype=np.intp)
-
-
-def _split(group: tuple) -> tuple[list[int], list[int], list[int], list[int]]:
-    vpos = [i for i, s in enumerate(group) if s[0] == "V"]
-    spos = [i for i, s in enumerate(group) if s[0] == "S"]
-    return vpos, [group[i][1] for i in vpos], spos, [group[i][1] for i in spos]
-
-
-def _gatherer(V, S, group: tuple, B: int) -> Callable[[], np.ndarray]:
-    """A function returning an n-ary operand group as one array: (k, B), or (k, 1) when no
-    operand varies over the batch."""
-    vpos, vrows, spos, srows = _split(group)
-    if not vpos:
-        idx = _rows(srows)
-        if isinstance(idx, slice):
-            view = S[idx]
-            return lambda: view
-        return lambda: S[idx]
-    if not spos:
-        idx = _rows(vrows)
-        if isinstance(idx, slice):
-            view = V[idx]
-            return lambda: view
-        return lambda: V[idx]
-    vp, vr, sp, sr = (_rows(a) for a in (vpos, vrows, spos, srows))  # slices where they can be
-    out = np.empty((len(group), B))  # this node's own buffer: refilled by every forward only
-
-    def mixed():
-        out[vp] = V[vr]
-        out[sp] = S[sr]
-        return out
-    return mixed
-
-
-def _edge(target: np.ndarray, first: bool):
-    """∂L/∂x += ∂L/∂z · ∂z/∂x, element-wise (x varies over the batch, or z does not); the
-    first contribution to a row in a backward pass is written directly (one array op)."""
-    mul = np.multiply
-    if first:
-        def h(g, d):
-            mul(g, d, out=target)
-    else:
-        def h(g, d):
-            if d.__class__ is float and d == 1.0:  # add, sub: pass ∂L/∂z through unchanged
-                target.__iadd__(g)
-            else:
-                target.__iadd__(g * d)
-    return h
-
-
-def _reduce_edge(target: np.ndarray):
-    """x is the same for every sample, z is not: ∂L/∂x += Σ_b ∂L/∂z_b · ∂z_b/∂x."""
-    def h(g, d):
-        if d.__class__ is np.ndarray and d.shape == g.shape:
-            target.__iadd__(np.dot(g, d))
+# ---- rows, blocks, gathers and scatters ---------------------------------------------------------
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted rows as [start, stop) runs."""
+    out: list[list[int]] = []
+    for r in rows:
+        if out and out[-1][1] == r:
+            out[-1][1] = r + 1
         else:
-            target.__iadd__(g.sum() * d)
-    return h
+            out.append([r, r + 1])
+    return [(a, b) for a, b in out]
 
 
-def _scatter(store: np.ndarray, idx, values: np.ndarray, unique: bool) -> None:
+def _shared_columns(kinds, rows):
+    """An (n × k) operand matrix whose k columns are all the same (k neurons reading the same
+    inputs) as one column: (kinds, rows, k_op) with k_op = 1, else unchanged."""
+    k = len(rows[0]) if rows else 1
+    if k > 1 and all(all(r == rw[0] for r in rw) for rw in rows) and \
+            all(all(x == kd[0] for x in kd) for kd in kinds):
+        return [[kd[0]] for kd in kinds], [[rw[0]] for rw in rows], 1
+    return kinds, rows, k
+
+
+def _block(xp, store, rows):
+    """The (n, k, ·) view of ``store`` for an (n × k) row matrix laid out as one block:
+    element-major (row of (i, j) = s + i·k + j) or node-major (s + j·n + i, a neuron's
+    weights consecutive); None otherwise."""
+    n, k = len(rows), len(rows[0])
+    s = rows[0][0]
+    Bs = store.shape[1]
+    if [rows[i][j] for i in range(n) for j in range(k)] == list(range(s, s + n * k)):
+        return store[s: s + n * k].reshape(n, k, Bs)
+    if [rows[i][j] for j in range(k) for i in range(n)] == list(range(s, s + n * k)):
+        return xp.permute(store[s: s + n * k].reshape(k, n, Bs), (1, 0, 2))
+    return None
+
+
+def _writer(xp, store, view, idx, rows, kind, written: set, zero: set, check: bool,
+            flat_shape=None):
+    """Write or add a contribution into gradient rows: into a view, written when this is the
+    rows' first contribution in a pass, else added; or by index (np.add.at where a row
+    repeats)."""
+    keys = [(kind, r) for r in rows]
+    unique = len(set(rows)) == len(rows)
+    first = view is not None and unique and not any(kk in written for kk in keys)
+    if not first and kind == "V":
+        zero.update(kk for kk in keys if kk not in written)
+    written.update(keys)
+
+    def chk(c):
+        if check and not xp.all_finite(c):
+            raise FloatingPointError("a non-finite gradient")
+
+    if view is not None:
+        if first:
+            def w(c):
+                chk(c)
+                view[...] = c
+        else:
+            def w(c):
+                chk(c)
+                view.__iadd__(c)
+        return w
     if unique:
-        store[idx] += values
-    else:  # an operand repeated in one group (dot(ws, [x, x])): add each occurrence
-        np.add.at(store, idx, values)
+        def w(c):
+            chk(c)
+            if flat_shape is not None:
+                c = c.reshape(flat_shape)
+            store[idx] = store[idx] + c
+        return w
+
+    def w(c):
+        chk(c)
+        if flat_shape is not None:
+            c = c.reshape(flat_shape)
+        xp.add_at(store, idx, xp.broadcast_to(c, (len(rows), store.shape[1])))
+    return w
 
 
-def _nary_handler(G, GS, group: tuple, node_kind: str, dead: set, written: set):
-    """Scatter an n-ary node's gradient into its operands' rows: element-wise into varying
-    rows, reduced over the batch (Σ_b) into rows that are the same for every sample.
-    Rows in ``dead`` (inputs, constants) get nothing; ``written`` tracks first writes."""
-    k = len(group)
-    live = [i for i, s in enumerate(group) if s not in dead]
-    if not live:
-        return None
-    vpos = [i for i in live if group[i][0] == "V"]
-    spos = [i for i in live if group[i][0] == "S"]
-    vrows, srows = [group[i][1] for i in vpos], [group[i][1] for i in spos]
-    vsel = None if len(vpos) in (0, k) else _rows(vpos)  # a slice (a view) where consecutive
-    ssel = None if len(spos) in (0, k) else _rows(spos)
-    vidx = _rows(vrows) if vrows else None
-    sidx = _rows(srows) if srows else None
-    vuniq = len(set(vrows)) == len(vrows)
-    suniq = len(set(srows)) == len(srows)
-    vfirst = vuniq and isinstance(vidx, slice) and not any(("V", r) in written for r in vrows)
-    written.update(group[i] for i in live)
-    vview = G[vidx] if vfirst else None
-    GS0 = GS[:, 0]
-    mul = np.multiply
+def _mixed_writer(xp, stores, flat_k, flat_r, written: set, zero: set, check: bool, m: int, B: int):
+    """Scatter an (n, k, B) contribution whose elements are rows of V and of S: element-wise
+    into V, summed over the batch into S."""
+    G, GS = stores["V"][1], stores["S"][1]
+    vpos = [i for i, x in enumerate(flat_k) if x == "V"]
+    spos = [i for i, x in enumerate(flat_k) if x == "S"]
+    vrows = [flat_r[i] for i in vpos]
+    srows = [flat_r[i] for i in spos]
+    wv = _writer(xp, G, None, xp.index(vrows), vrows, "V", written, zero, check) if vrows else None
+    ws = _writer(xp, GS, None, xp.index(srows), srows, "S", written, zero, check) if srows else None
+    vp, sp = xp.index(vpos), xp.index(spos)
 
-    def h(g, local):
-        L = local if local.__class__ is np.ndarray else np.asarray(local, dtype=float)
-        if L.ndim < 2:
-            L = L.reshape(k, 1)
-        if vidx is not None:
-            Lv = L if vsel is None else L[vsel]
-            if vview is not None:
-                mul(Lv, g, out=vview)
-            else:
-                _scatter(G, vidx, Lv * g, vuniq)
-        if sidx is not None:
-            Ls = L if ssel is None else L[ssel]
-            if node_kind == "S" or Ls.shape[1] == g.shape[0]:
-                t = np.dot(Ls, g)  # (k, B) · (B,): Σ_b local_b · g_b
-            else:
-                t = Ls[:, 0] * g.sum()
-            _scatter(GS0, sidx, t, suniq)
-    return h
+    def w(c):
+        flat = c.reshape(m, c.shape[-1])
+        if wv is not None:
+            wv(flat[vp])
+        if ws is not None:
+            ws(xp.sum(flat[sp], 1))
+    return w
 
 
-def _at(a, i: int) -> str:
+def _contract(xp, g, L, gs: str, outs: str, shape: tuple, k: int, Bn: int):
+    """∂L/∂(operand element i of node j, sample b) = g[j, b] · local[i, j, b], summed over
+    what the operand does not vary with (the samples of a parameter, the nodes of a shared
+    input): the chain rule for an n-ary group, as one product where it is one (G·Xᵀ, Wᵀ·G)."""
+    n, kk, Bo = shape
+    if isinstance(L, (tuple, list)):  # a number per element (sum: 1 for each)
+        if all(x.__class__ is float and x == L[0] for x in L):
+            base = g if L[0] == 1.0 else g * L[0]
+            if kk == 1 and k > 1:
+                base = xp.sum(base, 0)
+            if Bo == 1 and Bn > 1:
+                base = xp.sum(base, 1)
+            return xp.broadcast_to(base.reshape(1, kk, Bo), shape)
+        L = xp.asarray([float(x) for x in L]).reshape(n, 1, 1)
+    _, kL, BL = L.shape
+    Ls = "i" + ("j" if kL > 1 else "") + ("b" if BL > 1 else "")
+    L2 = L.reshape((n,) + ((kL,) if kL > 1 else ()) + ((BL,) if BL > 1 else ()))
+    g2 = g if Bn > 1 else g[:, 0]
+    key = (gs, Ls, outs)
+    if key == ("jb", "ib", "ij"):
+        c = L2 @ g2.T  # a layer's weights: G·Xᵀ
+    elif key == ("jb", "ij", "ib"):
+        c = L2 @ g2  # a layer's shared inputs: Wᵀ·G
+    elif key == ("jb", "ib", "i"):
+        c = L2 @ xp.sum(g2, 0)[0]
+    elif key == ("jb", "ij", "ijb"):
+        c = L2[:, :, None] * g2[None]
+    elif key == ("jb", "ib", "ijb"):
+        c = L2[:, None, :] * g2[None]
+    elif key == ("jb", "ib", "ib"):
+        c = L2 * xp.sum(g2, 0)
+    else:
+        c = xp.einsum(f"{gs},{Ls}->{outs}", g2, L2)
+    return c.reshape(shape)
+
+
+def _at(a, j: int, i: int) -> str:
     if isinstance(a, np.ndarray):
-        return repr(float(a[i] if a.shape[0] > 1 else a[0]))
+        a2 = a.reshape((1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
+        return repr(float(a2[min(j, a2.shape[0] - 1), min(i, a2.shape[1] - 1)]))
     return repr(a)

@@ -9,9 +9,10 @@ of the best epoch are restored.
 
 ``compiled=True`` runs the same computation on the compiled tape (``autograd_engine.compile``,
 NumPy): the per-sample loss ``fn(features..., targets...)`` is traced once, then each batch is
-one ``forward(X_batch)`` + ``backward("mean")`` over arrays; the L2 term, which depends on the
-parameters only, stays on the scalar engine.  Losses, gradients and weights agree with the
-scalar engine to rounding (tested step by step).
+one ``forward(X_batch)`` + ``backward("mean")`` over arrays (the L2 term, which depends on
+the parameters only, is evaluated once per batch), and the optimizer's update is a few array
+ops over all parameters (:mod:`nn.array_step`), written back into every ``Value.data``.
+Losses, gradients and weights agree with the scalar engine to rounding (tested step by step).
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ class _Engine:
         self._tapes: dict = {}
         if compiled:
             self._np, self._compile = _tape_api()
+            from .array_step import array_step  # the update as array ops (imports NumPy)
+
+            self._array_step = array_step
 
     def targets(self, data: Dataset) -> list[list[float]]:
         return [self.loss.target(c, self.nout) for c in data.y]
@@ -176,7 +180,8 @@ class _Engine:
                 total = total + l2_term(self.params, self.lam)
             total.backward()
             value = total.data
-        optimizer.step()
+        if not (self.compiled and self._array_step(optimizer, tape)):
+            optimizer.step()
         return value, self._correct(outs, batch)
 
     def evaluate(self, data: Dataset) -> tuple[float, float]:
