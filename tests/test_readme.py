@@ -46,7 +46,7 @@ def test_the_example_prints_seed_004s_gradients(readme_run):
 def test_the_teaching_tools_example(readme_run):
     ns, printed = readme_run
     text = out(printed, "format_steps(backward_steps(f))")
-    assert "v2 (add) → b             2      1             2                   9" in text
+    assert "   5  v2 → b             2      1             2                   9" in text
     assert "passed" in text
     assert ns["files"] == ["f.png"]
 
