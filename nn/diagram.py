@@ -104,3 +104,72 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
     if path is not None:
         _save(fig, path)
     return ax
+
+
+# ---- one neuron's scalar graph, read as w·x + b ----------------------------------------------
+def draw_neuron(model, x, target, loss="mse", l: int = 1, j: int = 1):
+    """The scalar graph of neuron j of layer l for one sample, drawn so that it reads as the
+    books' z_l,j = Σₖ w[l][j][k]·a_(l−1),k + b[l][j] and a_l,j = S(z_l,j).
+
+    The engine makes z_l,j ONE n-ary dot node, ``Value.dot(w + [b], a_prev + [1])``, whose
+    operands a plain graph shows as two unpaired lists.  Here each weight is paired with the
+    activation it multiplies, through a × node showing the product; the bias is paired with
+    the constant 1.  Every record holds the label, the data and the gradient after
+    ``backward()`` on the sample's loss: ``grad`` of z is δ_l,j, of w[l][j][k] it is
+    δ_l,j·a_(l−1),k (BP4), of b it is δ_l,j (BP3); an input a_(l−1),k shows its whole
+    ∂C/∂a_(l−1),k, the sum over every neuron it feeds, (W_lᵀ δ_l)_k.  Edges into the × nodes carry the local
+    gradients of the dot rule (∂z/∂wₖ = aₖ, ∂z/∂aₖ = wₖ).  Returns a ``graphviz.Digraph``
+    (``autograd_engine.render`` lays it out; needs the ``[viz]`` extra).
+    """
+    from autograd_engine.teach import viz
+    from autograd_engine.teach.walkthrough import number
+
+    from .layers_backprop import _layers_of, engine_gradients
+
+    layers = _layers_of(model)
+    if not (isinstance(l, int) and 1 <= l <= len(layers)):
+        raise ValueError(f"draw_neuron: layers are numbered 1..{len(layers)}, got l={l!r}")
+    if not (isinstance(j, int) and 1 <= j <= len(layers[l - 1])):
+        raise ValueError(f"draw_neuron: layer {l} has neurons 1..{len(layers[l - 1])}, got j={j!r}")
+    en = engine_gradients(model, x, target, loss)
+    neuron = layers[l - 1][j - 1]
+    z, a = en.trace.z[l][j - 1], en.trace.a[l][j - 1]
+    inputs = en.trace.a[l - 1]
+    gv = viz._graphviz()
+    dot = gv.Digraph(name="neuron", graph_attr={"rankdir": "LR", "fontname": viz.FONT, "ordering": "in"},
+                     node_attr={"fontname": viz.FONT, "fontsize": "11"},
+                     edge_attr={"fontname": viz.FONT, "fontsize": "9"})
+
+    def record(name: str, label: str, data: float, grad) -> None:
+        fields = [viz._record_text(label), f"data {number(data)}"]
+        if grad is not None:
+            fields.append(f"grad {number(grad)}")
+        dot.node(name, "{ " + " | ".join(fields) + " }", shape="record")
+
+    left = "x" if l == 1 else "a"
+    for k, (w, inp) in enumerate(zip(neuron.w, inputs), 1):
+        is_value = hasattr(inp, "grad")
+        value = inp.data if is_value else float(inp)
+        record(f"w{k}", w.label, w.data, w.grad)
+        record(f"in{k}", inp.label if is_value and inp.label else f"{left}[{l - 1}][{k}]" if l > 1 else f"x[{k}]",
+               value, inp.grad if is_value else None)
+        dot.node(f"m{k}", f"× = {number(w.data * value)}", shape="ellipse", fontsize="9")
+        dot.edge(f"w{k}", f"m{k}", label=f"∂z/∂w = {number(value)}")
+        dot.edge(f"in{k}", f"m{k}", label=f"∂z/∂{left} = {number(w.data)}")
+        dot.edge(f"m{k}", "dot")
+    record("b", neuron.b.label, neuron.b.data, neuron.b.grad)
+    dot.node("one", "1", shape="box", style="dashed", fontsize="9", color="gray40")
+    dot.node("mb", f"× = {number(neuron.b.data)}", shape="ellipse", fontsize="9")
+    dot.edge("b", "mb", label="∂z/∂b = 1")
+    dot.edge("one", "mb", color="gray40")
+    dot.edge("mb", "dot")
+    dot.node("dot", f"Σ  (one dot node:\nz = Σₖ w·{left} + b·1)", shape="ellipse")
+    record("z", z.label, z.data, z.grad)
+    dot.edge("dot", "z")
+    if a is not z:
+        dot.node("act", viz._record_text(a.rule.symbol if a.rule else a.op), shape="ellipse")
+        record("a", a.label, a.data, a.grad)
+        dot.edge("z", "act", label=f"S′(z) = {number(a.local_grads[0])}")
+        dot.edge("act", "a")
+    dot.attr(label=f"neuron {j} of layer {l}: z[{l}][{j}].grad = δ = {number(z.grad)}", fontsize="11")
+    return dot

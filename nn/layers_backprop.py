@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 from autograd_engine import RULES, Value
 
 from .losses import LOSSES, Loss, mean
-from .module import ACTIVATIONS, MLP, Layer, Module, Neuron, PerLayer, Trace
+from .module import MLP, Layer, Module, Neuron, PerLayer, Trace
 
 if TYPE_CHECKING:
     import numpy as np
@@ -305,7 +305,6 @@ def grad_a_C(loss, a_L: "np.ndarray", t: "np.ndarray") -> "np.ndarray":
     For ``cross_entropy`` it is (Σₖ tₖ)·softmax(a) − t, which is the chapter's y − t for a
     target that sums to 1 (one-hot: the lecture's g − e_y).  The hinge's switch 𝟙[1 − t·a > 0]
     is the relu rule's own (0 exactly at the margin, as the engine's relu′(0) = 0)."""
-    np = _np()
     name = _loss_name(loss)
     if name == "cross_entropy":
         return t.sum() * _softmax(a_L) - t

@@ -416,3 +416,25 @@ def test_cli_prints_the_delta_table_of_the_library(tmp_path):
 def test_cli_bad_input_is_one_line_and_exit_2(args, message):
     run = layers_cli(*args)
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_one_neuron_reads_as_w_dot_x_plus_b():
+    pytest.importorskip("graphviz")
+    from nn.diagram import draw_neuron
+
+    model = nn.MLP(3, [4, 2], activation="tanh", seed=1)
+    x = [0.5, -1.0, 2.0]
+    src = draw_neuron(model, x, 1, "cross_entropy", l=1, j=3).source
+    g = lb.algorithm1(model, x, 1, "cross_entropy")
+    n = model.layers[0].neurons[2]
+    from autograd_engine.teach.walkthrough import number
+    for k in range(3):  # each weight paired with its input, through its product
+        assert f"w[1][3][{k + 1}]" in src and f"x[{k + 1}]" in src
+        assert f"× = {number(n.w[k].data * x[k])}" in src
+        assert f"grad {number(g.dW[1][2, k])}" in src
+    assert "b[1][3]" in src and f"z[1][3].grad = δ = {number(g.delta[1][2])}" in src
+    assert f"S′(z) = {number(lb.S_prime('tanh', g.forward.z[1])[2])}" in src
+    with pytest.raises(ValueError, match="layer 2 has neurons 1..2"):
+        draw_neuron(model, x, 1, "cross_entropy", l=2, j=3)
+    with pytest.raises(ValueError, match="numbered 1..2"):
+        draw_neuron(model, x, 1, "cross_entropy", l=0, j=1)
