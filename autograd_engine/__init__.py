@@ -2,7 +2,7 @@
 
 >>> from autograd_engine import Value
 >>> a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
->>> f = (a + b) * (b + c)        # seed 004: x = a + b = 2, y = b + c = 7, f = 14
+>>> f = (a + b) * (b + c)        # Benedict Florance: x = a + b = 2, y = b + c = 7, f = 14
 >>> f.backward()
 >>> a.grad, b.grad, c.grad       # ∂f/∂a = y, ∂f/∂b = y + x (gradients add at branches), ∂f/∂c = x
 (7.0, 9.0, 2.0)

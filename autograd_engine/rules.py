@@ -1,7 +1,7 @@
 """The gradient-flow rules: every op's forward value and local gradients, in one table.
 
-Seed 000 (Figure 6.2) puts a node ``z = h(x, y)`` between an upstream gradient ∂L/∂z and its
-inputs, and the chain rule sends back
+The textbook chapter *Chapter 6: The Backprop Algorithm* (its Figure 6.2) puts a node
+``z = h(x, y)`` between an upstream gradient ∂L/∂z and its inputs, and the chain rule sends back
 
     ∂L/∂x = ∂L/∂z · ∂z/∂x        ∂L/∂y = ∂L/∂z · ∂z/∂y
 
@@ -88,7 +88,7 @@ FLOAT_MATH = SimpleNamespace(
 
 # fmt: off
 TABLE: tuple[Rule, ...] = (
-    #    name          symbol   operands  forward z                     local gradients ∂z/∂x[, ∂z/∂y]               seed 000 Fig. 6.2 / why
+    #    name          symbol   operands  forward z                     local gradients ∂z/∂x[, ∂z/∂y]               Chapter 6, Fig. 6.2 / why
     rule("add",        "+",     "x y",    "x + y",                      "1.0", "1.0"),                             # add distributes ∂L/∂z
     rule("sub",        "−",     "x y",    "x - y",                      "1.0", "-1.0"),
     rule("rsub",       "−",     "x k",    "k - x",                      "-1.0"),                                   # k − x, k a number

@@ -232,8 +232,8 @@ class Value:
         """Reverse-mode differentiation: ``.grad`` of every node becomes ∂self/∂node · grad.
 
         Visits the graph in reverse topological order; each node sends ∂L/∂z · ∂z/∂x to each
-        parent x, and gradients add where a Value is used more than once (seed 000: the
-        multiple-output rule ∂L/∂a = Σₖ ∂L/∂yₖ · ∂yₖ/∂a).
+        parent x, and gradients add where a Value is used more than once (the multiple-output
+        rule of *Chapter 6: The Backprop Algorithm*, ∂L/∂a = Σₖ ∂L/∂yₖ · ∂yₖ/∂a).
 
         Across calls: **leaves accumulate** (two calls give exactly twice the leaf grads, as in
         PyTorch; zero them with ``zero_grad(root)``), while interior nodes are recomputed from
