@@ -827,8 +827,8 @@ class Tape:
     def _check_batch(self, X) -> np.ndarray:
         n = self.n_inputs
         want = f"X must be numbers of shape (batch, {n}), one row per sample"
-        if not isinstance(X, np.ndarray) and self.backend == "torch":
-            X = self._ops_impl.to_numpy(X)
+        if isinstance(X, getattr(self._ops_impl, "ndarray", ())) and self.backend == "torch":
+            X = self._ops_impl.to_numpy(X)  # a tensor batch (from any device)
         try:
             A = np.asarray(X)
         except ValueError as e:  # ragged rows
