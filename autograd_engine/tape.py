@@ -810,8 +810,9 @@ class Tape:
                     res = fn(M, *args)
                 except _ARITH as e:
                     raise self._domain_error(gi, args, e) from None
-                if check and not all(xp.all_finite(r) for r in res
-                                     if isinstance(r, xp.ndarray)):
+                if check and not all(xp.all_finite(r) for r in res  # (operands: checked)
+                                     if isinstance(r, xp.ndarray) and
+                                     not any(r is a for a in args)):
                     raise self._domain_error(gi, args, None)
                 if out is not None:
                     out[...] = res[0]
