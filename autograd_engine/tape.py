@@ -604,6 +604,8 @@ class Tape:
         self._bound_B = -1
         self._locals: list | None = None
         self._B = 0
+        self._data: np.ndarray | None = None  # the parameter values the last forward read
+        self._grad: np.ndarray | None = None  # what the last backward added into .grad
 
     def __len__(self) -> int:
         """The number of op nodes on the tape."""
@@ -796,6 +798,7 @@ class Tape:
                 bad = next(p for p in self.parameters if not np.isfinite(p.data))
                 raise ValueError(f"Tape.forward: parameter {bad!r} is not finite")
             S[:P, 0] = xp.from_numpy(data)
+            self._data = data
         self._V[: self.n_inputs] = xp.from_numpy(np.ascontiguousarray(X.T))
         M = xp.math
         locs: list = [None] * len(self._groups)
@@ -938,14 +941,17 @@ class Tape:
                 p.grad += x
 
     # ---- the parameters as one array (for vectorized optimizers) --------------------------
-    def parameter_data(self) -> np.ndarray:
-        """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order."""
-        return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
+    def parameter_data(self, fresh: bool = True) -> np.ndarray:
+        """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order:
+        read from the Values now, or (``fresh=False``) the values the last forward read."""
+        if fresh or self._data is None:
+            return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
+        return self._data.copy()
 
     def parameter_grad(self) -> np.ndarray:
         """What the last :meth:`backward` added into the parameters' ``.grad``, as one array
         (equal to ``[p.grad ...]`` when the grads were zero before it)."""
-        g = getattr(self, "_grad", None)
+        g = self._grad
         if g is None:
             raise RuntimeError("Tape.parameter_grad: call backward() first")
         return g.copy()
@@ -964,6 +970,7 @@ class Tape:
                              f"({self.parameters[i]!r}) is not finite; nothing changed")
         for p, x in zip(self.parameters, a.tolist()):
             p.data = x
+        self._data = None  # the Values changed: the next forward reads them
 
 
 # ---- rows, blocks, gathers and scatters ---------------------------------------------------------
