@@ -439,27 +439,27 @@ class _Layout:
         self.op_nodes: list[Value] = []
         groups: dict[tuple, _Group] = {}
 
-        def key_kind(x, group_kind=None):
-            if isinstance(x, Value):
-                return id(x), ("V" if varies[id(x)] else "S")
-            return None, group_kind
-
         for v in order:
             if v.is_leaf():
-                if v.op and id(v) not in input_pos:
-                    raise ValueError(
-                        f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
-                        f"{v.data!r}); the tape cannot replay it: compute it with grad enabled")
-                varies[id(v)] = id(v) in input_pos
-                level[id(v)] = 0
-                kind_of[id(v)] = "V" if varies[id(v)] else "S"
-                if id(v) not in input_pos and id(v) not in shared:
-                    consts[id(v)] = v.data
+                vid = id(v)
+                if vid in input_pos:
+                    varies[vid], kind_of[vid] = True, "V"
+                else:
+                    if v.op:
+                        raise ValueError(
+                            f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
+                            f"{v.data!r}); the tape cannot replay it: compute it with grad "
+                            "enabled")
+                    varies[vid], kind_of[vid] = False, "S"
+                    if vid not in shared:
+                        consts[vid] = v.data
+                level[vid] = 0
                 continue
             parents = v.parents
-            vary = any(varies[id(p)] for p in parents)
+            pids = list(map(id, parents))
+            vary = any(map(varies.__getitem__, pids))
             varies[id(v)] = vary
-            lv = 1 + max((level[id(p)] for p in parents), default=0)
+            lv = 1 + max(map(level.__getitem__, pids), default=0)
             level[id(v)] = lv
             kind = "V" if vary else "S"
             kind_of[id(v)] = kind
@@ -469,19 +469,20 @@ class _Layout:
             if v.op in _NARY:
                 keys, sig = [], []
                 for grp in ops:
-                    gk = "V" if any(isinstance(x, Value) and varies[id(x)] for x in grp) else "S"
-                    ks, kinds, last, gap = [], [], None, 0
-                    for x in grp:
-                        if isinstance(x, Value):
-                            k_, kd = id(x), ("V" if varies[id(x)] else "S")
-                            last, gap = k_, 0
-                        else:  # a number: a constant row, shared by groups alike up to here
-                            gap += 1
-                            k_, kd = ("c", gk, float(x), last, gap), gk
-                            kind_of[k_] = kd
-                            consts[k_] = float(x)
-                        ks.append(k_)
-                        kinds.append(kd)
+                    ks = list(map(id, grp))
+                    kinds = list(map(kind_of.get, ks))  # None for a number
+                    if None in kinds:
+                        gk = "V" if "V" in kinds else "S"
+                        last, gap = None, 0
+                        for i, x in enumerate(grp):
+                            if isinstance(x, Value):
+                                last, gap = ks[i], 0
+                            else:  # a number: a constant row, shared by groups alike up to here
+                                gap += 1
+                                k_ = ("c", gk, float(x), last, gap)
+                                kind_of[k_] = gk
+                                consts[k_] = float(x)
+                                ks[i], kinds[i] = k_, gk
                     keys.append(ks)
                     sig.append(tuple(kinds))
                 gkey = (lv, v.op, kind, tuple(sig))
@@ -538,15 +539,18 @@ class _Layout:
         def spec(k_):
             return kind_of[k_], rows[k_]
 
+        vkeys = {k_ for k_, kd in kind_of.items() if kd == "V"}
         for g in ordered:
             g.out = [rows[node_id[t]] for t in g.nodes]
             if g.op in _NARY:
                 for gi in range(len(g.keys[0])):
-                    mat = [ks[gi] for ks in g.keys]  # k lists of n keys
-                    n = len(mat[0])
-                    kinds = [[kind_of[mat[j][i]] for j in range(len(mat))] for i in range(n)]
-                    rws = [[rows[mat[j][i]] for j in range(len(mat))] for i in range(n)]
-                    g.operands.append(("nary", kinds, rws))
+                    cols = list(zip(*[ks[gi] for ks in g.keys]))  # n tuples of k keys
+                    k = len(g.keys)
+                    isv = np.array([list(map(vkeys.__contains__, col)) for col in cols],
+                                   dtype=bool).reshape(len(cols), k)
+                    rws = np.array([list(map(rows.__getitem__, col)) for col in cols],
+                                   dtype=np.intp).reshape(len(cols), k)
+                    g.operands.append(("nary", isv, rws))
             else:
                 for p in range(len(g.keys[0])):
                     col = [ks[p] for ks in g.keys]
@@ -559,8 +563,10 @@ class _Layout:
         self.params = params
         self.n_var, self.n_inv = count["V"], count["S"]
         self.consts = [(kind_of[k_], rows[k_], x) for k_, x in consts.items() if k_ in rows]
-        self.dead = {("V", j) for j in range(len(inputs))} | \
-                    {(kd, r) for kd, r, _ in self.consts}
+        self.dead = {"V": np.zeros(self.n_var, dtype=bool), "S": np.zeros(self.n_inv, dtype=bool)}
+        self.dead["V"][: len(inputs)] = True  # inputs and constants: no one reads their grads
+        for kd, r, _ in self.consts:
+            self.dead[kd][r] = True
         self.root = spec(id(root))
         self.ops = [v.op for v in self.op_nodes]
         del self.op_nodes  # the tape keeps no reference to the traced graph
@@ -598,6 +604,8 @@ class Tape:
         self._bound_B = -1
         self._locals: list | None = None
         self._B = 0
+        self._data: np.ndarray | None = None  # the parameter values the last forward read
+        self._grad: np.ndarray | None = None  # what the last backward added into .grad
 
     def __len__(self) -> int:
         """The number of op nodes on the tape."""
@@ -648,10 +656,10 @@ class Tape:
             fwd.append((gi, self._rules[gi], tuple(static), tuple(dyn), out, oidx, store, check))
         # backward, built in its own (reverse) order: a row's first contribution in a pass is
         # written, later ones added; rows added to before any write are zeroed per pass
-        written: set = set()
-        zero: set = set()
+        written = {"V": np.zeros(L.n_var, dtype=bool), "S": np.zeros(L.n_inv, dtype=bool)}
+        zero = np.zeros(L.n_var, dtype=bool)
         kind, row = L.root
-        written.add((kind, row))
+        written[kind][row] = True
         bwd = []
         for gi in reversed(range(len(L.groups))):
             g = L.groups[gi]
@@ -666,8 +674,7 @@ class Tape:
                     handlers.append((pos, h))
             if handlers:
                 bwd.append((gi, gview, gidx, gstore, tuple(handlers)))
-        zero_rows = sorted(r for kd, r in zero if kd == "V")
-        self._zero = _runs(zero_rows)
+        self._zero = _runs(np.flatnonzero(zero).tolist())
         self._fwd, self._bwd, self._bound_B = fwd, bwd, B
 
     def _reader(self, opd, k: int, B: int, stores):
@@ -687,14 +694,13 @@ class Tape:
                 return store[rows[0]: rows[0] + k], None
             idx = xp.index(rows)
             return None, lambda: store[idx]
-        _, kinds, rows = opd
-        kinds, rows, kk = _shared_columns(kinds, rows)
-        n = len(rows)
-        flat_k = [kinds[i][j] for i in range(n) for j in range(kk)]
-        if not flat_k:
+        _, isv, rows = opd
+        isv, rows = _shared_columns(isv, rows)
+        n, kk = rows.shape
+        if not rows.size:
             return xp.zeros((0, kk, 1)), None
-        if all(x == flat_k[0] for x in flat_k):
-            store = stores[flat_k[0]][0]
+        if isv.all() or not isv.any():
+            store = stores["V" if isv.flat[0] else "S"][0]
             view = _block(xp, store, rows)
             if view is not None:
                 return view, None
@@ -702,11 +708,9 @@ class Tape:
             return None, lambda: store[idx]
         # a group mixing rows of V and S (and numbers): one buffer, refilled each forward
         V, S = stores["V"][0], stores["S"][0]
-        flat_r = [rows[i][j] for i in range(n) for j in range(kk)]
-        vp = xp.index([i for i, x in enumerate(flat_k) if x == "V"])
-        sp = xp.index([i for i, x in enumerate(flat_k) if x == "S"])
-        vr = xp.index([r for r, x in zip(flat_r, flat_k) if x == "V"])
-        sr = xp.index([r for r, x in zip(flat_r, flat_k) if x == "S"])
+        fk, fr = isv.ravel(), rows.ravel()
+        vp, sp = xp.index(np.flatnonzero(fk)), xp.index(np.flatnonzero(~fk))
+        vr, sr = xp.index(fr[fk]), xp.index(fr[~fk])
         buf = xp.zeros((n, kk, B))
         flat = buf.reshape(n * kk, B)
 
@@ -716,7 +720,7 @@ class Tape:
             return buf
         return None, mixed
 
-    def _scatter(self, opd, g: _Group, B: int, stores, written: set, zero: set):
+    def _scatter(self, opd, g: _Group, B: int, stores, written: dict, zero):
         """The backward handler of one operand position of group g, or None (a number, or
         only inputs and constants, whose gradients no one reads)."""
         xp = self._ops_impl
@@ -728,14 +732,15 @@ class Tape:
         check = xp.check_finite
         if opd[0] != "nary":
             kind, rows = opd
-            if all((kind, r) in dead for r in rows):
+            rows = np.asarray(rows, dtype=np.intp)
+            if dead[kind][rows].all():
                 return None
             store = stores[kind][1]
-            shared = all(r == rows[0] for r in rows)
-            urows = [rows[0]] if shared else rows
+            shared = bool((rows == rows[0]).all())
+            urows = rows[:1] if shared else rows
             red0 = shared and k > 1
             red1 = kind == "S" and Bn > 1
-            if shared or _consecutive(rows):
+            if shared or _consecutive(rows.tolist()):
                 view, idx = store[urows[0]: urows[0] + len(urows)], None
             else:
                 view, idx = None, xp.index(rows)
@@ -749,26 +754,25 @@ class Tape:
                     c = xp.sum(c, 1)
                 write(c)
             return h
-        _, kinds, rows = opd
-        kinds, rows, kk = _shared_columns(kinds, rows)
-        n = len(rows)
-        flat_k = [kinds[i][j] for i in range(n) for j in range(kk)]
-        flat_r = [rows[i][j] for i in range(n) for j in range(kk)]
-        if not flat_k or all((kd, r) in dead for kd, r in zip(flat_k, flat_r)):
+        _, isv, rows = opd
+        isv, rows = _shared_columns(isv, rows)
+        n, kk = rows.shape
+        fk, fr = isv.ravel(), rows.ravel()
+        if not fr.size or (dead["V"][fr[fk]].all() and dead["S"][fr[~fk]].all()):
             return None
-        Bo = B if "V" in flat_k else 1
+        Bo = B if fk.any() else 1
         outs = "i" + ("j" if kk > 1 else "") + ("b" if Bo > 1 else "")
         gs = "j" + ("b" if Bn > 1 else "")
         shape = (n, kk, Bo)
-        if all(x == flat_k[0] for x in flat_k):
-            kind = flat_k[0]
+        if fk.all() or not fk.any():
+            kind = "V" if fk[0] else "S"
             store = stores[kind][1]
             view = _block(xp, store, rows)
-            idx = None if view is not None else xp.index(flat_r)
-            write = _writer(xp, store, view, idx, flat_r, kind, written, zero, check,
+            idx = None if view is not None else xp.index(fr)
+            write = _writer(xp, store, view, idx, fr, kind, written, zero, check,
                             flat_shape=(n * kk, Bo))
         else:
-            write = _mixed_writer(xp, stores, flat_k, flat_r, written, zero, check, n * kk, B)
+            write = _mixed_writer(xp, stores, fk, fr, written, zero, check, n * kk)
 
         def h(g_, L):
             write(_contract(xp, g_, L, gs, outs, shape, k, Bn))
@@ -794,6 +798,7 @@ class Tape:
                 bad = next(p for p in self.parameters if not np.isfinite(p.data))
                 raise ValueError(f"Tape.forward: parameter {bad!r} is not finite")
             S[:P, 0] = xp.from_numpy(data)
+            self._data = data
         self._V[: self.n_inputs] = xp.from_numpy(np.ascontiguousarray(X.T))
         M = xp.math
         locs: list = [None] * len(self._groups)
@@ -808,8 +813,9 @@ class Tape:
                     res = fn(M, *args)
                 except _ARITH as e:
                     raise self._domain_error(gi, args, e) from None
-                if check and not all(xp.all_finite(r) for r in res
-                                     if isinstance(r, xp.ndarray)):
+                if check and not all(xp.all_finite(r) for r in res  # (operands: checked)
+                                     if isinstance(r, xp.ndarray) and
+                                     not any(r is a for a in args)):
                     raise self._domain_error(gi, args, None)
                 if out is not None:
                     out[...] = res[0]
@@ -825,8 +831,8 @@ class Tape:
     def _check_batch(self, X) -> np.ndarray:
         n = self.n_inputs
         want = f"X must be numbers of shape (batch, {n}), one row per sample"
-        if not isinstance(X, np.ndarray) and self.backend == "torch":
-            X = self._ops_impl.to_numpy(X)
+        if isinstance(X, getattr(self._ops_impl, "ndarray", ())) and self.backend == "torch":
+            X = self._ops_impl.to_numpy(X)  # a tensor batch (from any device)
         try:
             A = np.asarray(X)
         except ValueError as e:  # ragged rows
@@ -935,14 +941,17 @@ class Tape:
                 p.grad += x
 
     # ---- the parameters as one array (for vectorized optimizers) --------------------------
-    def parameter_data(self) -> np.ndarray:
-        """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order."""
-        return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
+    def parameter_data(self, fresh: bool = True) -> np.ndarray:
+        """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order:
+        read from the Values now, or (``fresh=False``) the values the last forward read."""
+        if fresh or self._data is None:
+            return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
+        return self._data.copy()
 
     def parameter_grad(self) -> np.ndarray:
         """What the last :meth:`backward` added into the parameters' ``.grad``, as one array
         (equal to ``[p.grad ...]`` when the grads were zero before it)."""
-        g = getattr(self, "_grad", None)
+        g = self._grad
         if g is None:
             raise RuntimeError("Tape.parameter_grad: call backward() first")
         return g.copy()
@@ -961,6 +970,7 @@ class Tape:
                              f"({self.parameters[i]!r}) is not finite; nothing changed")
         for p, x in zip(self.parameters, a.tolist()):
             p.data = x
+        self._data = None  # the Values changed: the next forward reads them
 
 
 # ---- rows, blocks, gathers and scatters ---------------------------------------------------------
@@ -975,41 +985,43 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def _shared_columns(kinds, rows):
+def _shared_columns(isv: np.ndarray, rows: np.ndarray):
     """An (n × k) operand matrix whose k columns are all the same (k neurons reading the same
-    inputs) as one column: (kinds, rows, k_op) with k_op = 1, else unchanged."""
-    k = len(rows[0]) if rows else 1
-    if k > 1 and all(all(r == rw[0] for r in rw) for rw in rows) and \
-            all(all(x == kd[0] for x in kd) for kd in kinds):
-        return [[kd[0]] for kd in kinds], [[rw[0]] for rw in rows], 1
-    return kinds, rows, k
+    inputs) as one column (n × 1), else unchanged."""
+    if rows.shape[1] > 1 and (rows == rows[:, :1]).all() and (isv == isv[:, :1]).all():
+        return isv[:, :1], rows[:, :1]
+    return isv, rows
 
 
-def _block(xp, store, rows):
+def _block(xp, store, rows: np.ndarray):
     """The (n, k, ·) view of ``store`` for an (n × k) row matrix laid out as one block:
     element-major (row of (i, j) = s + i·k + j) or node-major (s + j·n + i, a neuron's
     weights consecutive); None otherwise."""
-    n, k = len(rows), len(rows[0])
-    s = rows[0][0]
+    n, k = rows.shape
+    s = int(rows[0, 0])
     Bs = store.shape[1]
-    if [rows[i][j] for i in range(n) for j in range(k)] == list(range(s, s + n * k)):
+    span = np.arange(s, s + n * k)
+    if (rows.ravel() == span).all():
         return store[s: s + n * k].reshape(n, k, Bs)
-    if [rows[i][j] for j in range(k) for i in range(n)] == list(range(s, s + n * k)):
+    if (rows.T.ravel() == span).all():
         return xp.permute(store[s: s + n * k].reshape(k, n, Bs), (1, 0, 2))
     return None
 
 
-def _writer(xp, store, view, idx, rows, kind, written: set, zero: set, check: bool,
+def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check: bool,
             flat_shape=None):
     """Write or add a contribution into gradient rows: into a view, written when this is the
-    rows' first contribution in a pass, else added; or by index (np.add.at where a row
-    repeats)."""
-    keys = [(kind, r) for r in rows]
-    unique = len(set(rows)) == len(rows)
-    first = view is not None and unique and not any(kk in written for kk in keys)
+    rows' first contribution in a pass, else added; or by index (add_at where a row
+    repeats).  ``written``/``zero`` mark rows (per store) already written in the pass being
+    built / to be zeroed at its start."""
+    rows = np.asarray(rows, dtype=np.intp)
+    unique = len(np.unique(rows)) == len(rows)
+    seen = written[kind][rows]
+    first = view is not None and unique and not seen.any()
     if not first and kind == "V":
-        zero.update(kk for kk in keys if kk not in written)
-    written.update(keys)
+        zero[rows[~seen]] = True
+    written[kind][rows] = True
+    m = len(rows)
 
     def chk(c):
         if check and not xp.all_finite(c):
@@ -1037,21 +1049,21 @@ def _writer(xp, store, view, idx, rows, kind, written: set, zero: set, check: bo
         chk(c)
         if flat_shape is not None:
             c = c.reshape(flat_shape)
-        xp.add_at(store, idx, xp.broadcast_to(c, (len(rows), store.shape[1])))
+        xp.add_at(store, idx, xp.broadcast_to(c, (m, store.shape[1])))
     return w
 
 
-def _mixed_writer(xp, stores, flat_k, flat_r, written: set, zero: set, check: bool, m: int, B: int):
+def _mixed_writer(xp, stores, fk: np.ndarray, fr: np.ndarray, written: dict, zero,
+                  check: bool, m: int):
     """Scatter an (n, k, B) contribution whose elements are rows of V and of S: element-wise
     into V, summed over the batch into S."""
     G, GS = stores["V"][1], stores["S"][1]
-    vpos = [i for i, x in enumerate(flat_k) if x == "V"]
-    spos = [i for i, x in enumerate(flat_k) if x == "S"]
-    vrows = [flat_r[i] for i in vpos]
-    srows = [flat_r[i] for i in spos]
-    wv = _writer(xp, G, None, xp.index(vrows), vrows, "V", written, zero, check) if vrows else None
-    ws = _writer(xp, GS, None, xp.index(srows), srows, "S", written, zero, check) if srows else None
-    vp, sp = xp.index(vpos), xp.index(spos)
+    vrows, srows = fr[fk], fr[~fk]
+    wv = _writer(xp, G, None, xp.index(vrows), vrows, "V", written, zero, check) \
+        if len(vrows) else None
+    ws = _writer(xp, GS, None, xp.index(srows), srows, "S", written, zero, check) \
+        if len(srows) else None
+    vp, sp = xp.index(np.flatnonzero(fk)), xp.index(np.flatnonzero(~fk))
 
     def w(c):
         flat = c.reshape(m, c.shape[-1])

@@ -1,4 +1,4 @@
-"""The benchmark suite (issues 6 and 7): our scalar engine against micrograd and PyTorch, and
+"""The benchmark suite (issues 6, 7, 14 and 17): our scalar engine against micrograd and PyTorch, and
 the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every number.
 
     python benchmarks/run.py                 # the full run (see benchmarks/README.md)
@@ -7,7 +7,8 @@ the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every nu
 
 Workloads: w1 deep chain, w2 micrograd's demo step (and the tape), w3 wide graphs (fan-in,
 fan-out), w4 memory per node and freeing without the GC, depth (a 1e6-level chain, ours
-only), scaling (the tape's step time against batch and model size).
+only), scaling (the tape's step time against batch and model size), mlp (issue 17: the
+tape at scale against PyTorch and a hand-written NumPy MLP, and the tape on PyTorch).
 
 In one process the engines take turns, the order rotated every repetition, and every
 speed-up is the median of per-repetition paired ratios (:mod:`timing`).  Each table shows the
@@ -16,10 +17,16 @@ issue's target beside the measured value.  Exit status 1 when W2's losses disagr
 
 from __future__ import annotations
 
+import os
+
+# One thread for NumPy's BLAS as for PyTorch (set before NumPy is imported); OPENBLAS_CORETYPE,
+# if the machine sets it, is left alone.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import argparse
 import datetime
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -30,10 +37,11 @@ sys.path.insert(0, str(HERE))  # the suite's modules, also when run from elsewhe
 
 import engines  # noqa: E402
 import graphs  # noqa: E402
+import mlp  # noqa: E402
 import training  # noqa: E402
 from timing import column, median, paired_ratio, round_robin, settle  # noqa: E402
 
-WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling")
+WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling", "mlp")
 LOSS_TOL = 1e-9  # issue 7: the tape's loss equals the scalar engine's to this relative error
 
 
@@ -54,12 +62,15 @@ class Plan:
     scale_batches: tuple[int, ...]
     scale_models: tuple[tuple[int, ...], ...]
     scale_steps: int
+    mlp_models: tuple[tuple[int, ...], ...] = mlp.MODELS
+    mlp_batches: tuple[int, ...] = mlp.BATCHES
+    mlp_reps: tuple[int, int] = (15, 7)  # steps per cell: batch ≤ 256, batch 4096
 
 
 FULL = Plan((1_000, 10_000, 100_000), (15, 7, 5), 100_000, 50_000, 5, 100, 10, 5, 20_000,
             1_000_000, (100, 1_000, 3_000, 10_000), ((2, 16, 16, 1), (2, 64, 64, 1)), 15)
 QUICK = Plan((100, 1_000), (3, 3), 1_000, 1_000, 3, 20, 2, 2, 1_000, 10_000, (100, 1_000),
-             ((2, 16, 16, 1),), 3)
+             ((2, 16, 16, 1),), 3, ((2, 16, 16, 1), (3, 8, 3)), (32, 256), (2, 2))
 
 
 # ---- targets ----------------------------------------------------------------------------------
@@ -299,6 +310,68 @@ def scaling(plan: Plan, torch, out: dict) -> list[str]:
     return lines + [""]
 
 
+def mlp_table(plan: Plan, torch, T: Targets, out: dict) -> list[str]:
+    """Issue 17's table (and issue 14's torch-backend row): the tape at scale."""
+    full = plan.mlp_models == mlp.MODELS
+    rows, checks = mlp.table(plan.mlp_models, plan.mlp_batches,
+                             lambda s, B: plan.mlp_reps[B > 256], torch,
+                             lambda m: _say(f"mlp {m}"))
+    out["mlp"] = {"rows": rows, "scalar_checks": checks}
+    lines = ["## The tape at scale: one training step against PyTorch and hand-written NumPy\n",
+             "One step = forward + backward + SGD update, float64, one thread each (PyTorch "
+             "`set_num_threads(1)`, NumPy's BLAS `OPENBLAS_NUM_THREADS=1`); engines take turns "
+             "step by step; ratios are medians of paired per-step ratios.  Losses: hinge + "
+             "10⁻⁴·Σw² (one output), softmax cross-entropy + 10⁻⁴·Σw² (ten).  Compile = tracing "
+             "twice, comparing, grouping; first bind = the first forward at that batch size.\n",
+             "| model (params, ops/sample, array ops) | batch | tape | PyTorch | NumPy by hand | "
+             "tape ÷ PyTorch | tape ÷ NumPy | compile / first bind | target | met |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
+    for r in rows:
+        m, st = r["model"], r["step_s"]
+        checks_ = []
+        if full:
+            if "tape_over_torch_vec" in r:
+                checks_.append(T.check(f"MLP{tuple(m)} batch {r['batch']}: tape ÷ PyTorch",
+                                       r["tape_over_torch_vec"], "≤", 1.5, issue=17))
+            checks_.append(T.check(f"MLP{tuple(m)} batch {r['batch']}: tape ÷ NumPy by hand",
+                                   r["tape_over_numpy"], "≤", 3, issue=17))
+            if m == [10, 128, 128, 10] and r["batch"] == 32:
+                checks_.append(T.check("MLP(10, [128, 128, 10]): compile + first bind",
+                                       1e3 * (r["compile_s"] + r["first_bind_s"]), "≤", 100,
+                                       " ms", issue=17))
+        tv = r.get("tape_over_torch_vec")
+        lines.append(
+            f"| MLP({m[0]}, {m[1:]}) ({r['parameters']:,}, {r['ops_per_sample']}, "
+            f"{r['groups']}) | {r['batch']:,} | {_ms(st['tape'])} | "
+            f"{_ms(st['torch-vec']) if 'torch-vec' in st else '—'} | {_ms(st['numpy'])} | "
+            f"{f'{tv:.2f}×' if tv else '—'} | {r['tape_over_numpy']:.2f}× | "
+            f"{_ms(r['compile_s'])} / {_ms(r['first_bind_s'])} | {cells(*checks_)} |")
+    worst = max(max(v for k, v in r["loss_max_rel_diff_vs_tape"].items()) for r in rows)
+    loss_ok = max(c["loss_rel_diff"] for c in checks)
+    grad_ok = max(c["grad_max_diff_over_max_grad"] for c in checks)
+    t1 = T.check("Tape at scale: loss and gradient vs the scalar engine (16 samples)",
+                 max(loss_ok, grad_ok), "≤", 1e-12, "", issue=17)
+    lines += ["", f"Every engine's loss agrees with the tape's at every step: max relative "
+              f"difference {worst:.1e}.  The tape against the scalar engine on the first 16 "
+              f"samples of each model: loss {loss_ok:.1e} (relative), gradient {grad_ok:.1e} "
+              f"(max difference ÷ max |gradient|); target {t1[0]}: {t1[1]}.\n"]
+    if torch is not None:
+        lines += ["### The tape on PyTorch (`backend=\"torch\"`, CPU)\n",
+                  "| model | batch | tape on torch | tape on NumPy | hand-written PyTorch | "
+                  "torch tape ÷ NumPy tape | torch tape ÷ PyTorch | compile / first bind |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for r in rows:
+            m, st = r["model"], r["step_s"]
+            lines.append(f"| MLP({m[0]}, {m[1:]}) | {r['batch']:,} | {_ms(st['tape-torch'])} | "
+                         f"{_ms(st['tape'])} | {_ms(st['torch-vec'])} | "
+                         f"{r['tape_torch_over_tape']:.2f}× | "
+                         f"{r['tape_torch_over_torch_vec']:.2f}× | "
+                         f"{_ms(r['tape_torch_compile_s'])} / "
+                         f"{_ms(r['tape_torch_first_bind_s'])} |")
+        lines.append("")
+    return lines
+
+
 # ---- W4 and depth: fresh subprocesses ----------------------------------------------------------
 def _probe(*args: str) -> dict:
     done = subprocess.run([sys.executable, str(HERE / "probe.py"), *args], capture_output=True,
@@ -435,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
             sections += depth(plan, T, out)
         elif w == "scaling":
             sections += scaling(plan, torch, out)
+        elif w == "mlp":
+            sections += mlp_table(plan, torch, T, out)
         print("\n".join(sections), flush=True)
         sections = []
     out["targets"] = T.rows

@@ -47,7 +47,7 @@ def array_step(optimizer: Optimizer, tape) -> bool:
     """``optimizer.step()`` for the parameters ``tape`` holds, as array ops; True if done.
 
     Needs the gradients to be exactly what the tape's last backward added (``.grad`` zeroed
-    before it, as ``fit`` does)."""
+    before it) and the parameters what its last forward read, as in ``fit``."""
     cls = type(optimizer)
     if cls not in _STATE:
         return False
@@ -57,7 +57,8 @@ def array_step(optimizer: Optimizer, tape) -> bool:
     n = len(pos)
     w = np.empty(n)
     g = np.empty(n)
-    w[pos] = tape.parameter_data()  # in the optimizer's order from here on
+    w[pos] = tape.parameter_data(fresh=False)  # what the forward read (no one changed it
+    # since: fit runs forward, backward, step); in the optimizer's order from here on
     g[pos] = tape.parameter_grad()
     lr = optimizer.current_lr()
     wd = optimizer.weight_decay

@@ -99,14 +99,16 @@ class _Engine:
     evaluation, and the model's outputs for accuracy and predictions.
     """
 
-    def __init__(self, model: Module, loss: Loss, compiled: bool, lam: float = 0.0) -> None:
+    def __init__(self, model: Module, loss: Loss, compiled: bool, lam: float = 0.0,
+                 backend: str = "numpy") -> None:
         self.model, self.loss, self.lam = model, loss, lam
         self.nin, self.nout = _sizes(model)
         self.params = model.parameters()
         self.compiled = compiled
         self._tapes: dict = {}
         if compiled:
-            self._np, self._compile = _tape_api()
+            self._np, compile_ = _tape_api()
+            self._compile = lambda fn, n: compile_(fn, n, backend=backend)
             from .array_step import array_step  # the update as array ops (imports NumPy)
 
             self._array_step = array_step
@@ -156,12 +158,14 @@ class _Engine:
         np, model, d, k = self._np, self.model, self.nin, self.nout
         A = np.asarray(X, dtype=float).reshape(len(X), d)
         if k == 1:
-            return self._tape("out", len(A), lambda *x: model(list(x)), d).forward(A)[:, None].tolist()
+            out = self._tape("out", len(A), lambda *x: model(list(x)), d).forward(A)
+            return _host(np, out)[:, None].tolist()
         # a tape returns one number per sample: select output j with a one-hot input row,
         # Σᵢ selᵢ·yᵢ, and replay once per output
         tape = self._tape("out", len(A), lambda *v: Value.dot(list(v[d:]), model(list(v[:d]))), d + k)
         eye = np.eye(k)
-        cols = [tape.forward(np.column_stack([A, np.tile(eye[j], (len(A), 1))])) for j in range(k)]
+        cols = [_host(np, tape.forward(np.column_stack([A, np.tile(eye[j], (len(A), 1))])))
+                for j in range(k)]
         return np.column_stack(cols).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
@@ -171,7 +175,7 @@ class _Engine:
             p.grad = 0.0
         if self.compiled:
             tape = self._loss_tape(batch, self.lam)
-            value = float(self._np.mean(tape.forward(self._matrix(batch))))
+            value = float(tape.forward(self._matrix(batch)).mean())
             tape.backward("mean")
             outs = self.outputs(batch.X)
         else:
@@ -187,13 +191,18 @@ class _Engine:
     def evaluate(self, data: Dataset) -> tuple[float, float]:
         """(mean data loss, accuracy) on data; builds no graph and leaves every .grad alone."""
         if self.compiled:
-            value = float(self._np.mean(self._loss_tape(data, 0.0).forward(self._matrix(data))))
+            value = float(self._loss_tape(data, 0.0).forward(self._matrix(data)).mean())
             outs = self.outputs(data.X)
         else:
             with no_grad():
                 total, outs = self._scalar(data)
             value = total.data
         return value, self._correct(outs, data) / len(data)
+
+
+def _host(np, out):
+    """A tape's output as a NumPy array (the torch backend returns a tensor)."""
+    return out if isinstance(out, np.ndarray) else out.detach().cpu().numpy()
 
 
 def _tape_api():
@@ -250,7 +259,8 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         batch_size: Optional[int] = None, val=None, early_stopping: Optional[int] = None,
         compiled: bool = False, progress: Optional[bool] = None, l2: float = 0.0,
         shuffle: bool = True, seed: int = 0,
-        on_epoch: Optional[Callable[[int, History], None]] = None) -> History:
+        on_epoch: Optional[Callable[[int, History], None]] = None,
+        backend: str = "numpy") -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
     Each epoch: for every mini-batch (seed 000, Fig. 6.7), zero the gradients, forward, the
@@ -261,7 +271,8 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     :class:`~nn.losses.Loss`; ``batch_size=None`` is full-batch gradient descent; ``l2`` is
     λ; ``early_stopping=patience`` (needs ``val``) stops once the validation loss has not gone
     below its best for ``patience`` epochs in a row and restores the best epoch's parameters
-    (``History.best_epoch``); ``compiled=True`` runs on the NumPy tape, same numbers;
+    (``History.best_epoch``); ``compiled=True`` runs on the compiled tape, same numbers
+    (``backend="torch"``: the tape on PyTorch tensors, needs the ``[torch]`` extra);
     ``progress`` True/False forces the tqdm bar on/off (default: on when stderr is a
     terminal); ``seed`` fixes the batch order (reshuffled every epoch when ``shuffle``);
     ``on_epoch(epoch, history)`` is called after each epoch.  Returns the :class:`History`.
@@ -277,7 +288,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     _check_fit_args(model, optimizer, epochs, batch_size, l2, early_stopping, val)
     train = _dataset(train, "train", nin)
     val = _dataset(val, "val", nin) if val is not None else None
-    engine = _Engine(model, L, compiled, float(l2))
+    engine = _Engine(model, L, compiled, float(l2), backend)
     params = engine.params
     engine.targets(train)  # a bad label is its own error, before any step
     if val is not None:

@@ -36,7 +36,7 @@ def test_every_table_is_printed(quick):
     stdout, _ = quick
     for heading in ("## W1 deep chain", "## W2 micrograd's demo", "### GC auto", "### GC managed",
                     "## W3 wide graphs", "## W4 memory", "## Depth", "## Tape scaling",
-                    "## Targets"):
+                    "## The tape at scale", "## Targets"):
         assert heading in stdout, heading
     assert "sys.setrecursionlimit(" in stdout  # micrograd's raised limit is stated
     assert "ns per op node" in stdout
@@ -44,7 +44,8 @@ def test_every_table_is_printed(quick):
 
 def test_json_has_every_workload(quick):
     _, data = quick
-    for key in ("meta", "w1", "w2", "w3", "w4", "depth", "scaling", "targets", "losses_agree"):
+    for key in ("meta", "w1", "w2", "w3", "w4", "depth", "scaling", "mlp", "targets",
+                "losses_agree"):
         assert key in data, key
     assert data["meta"]["mode"] == "quick"
     assert data["meta"]["versions"]["micrograd"] == "0.1.0"
@@ -52,7 +53,7 @@ def test_json_has_every_workload(quick):
     assert {"ours", "micrograd"} <= engines
     for r in data["w1"] + data["w3"]:
         assert r["total"] > 0 and 0 <= r["gc_share"] <= 1 and len(r["samples"]) == r["reps"]
-    assert all(t["met"] in (True, False) and t["issue"] in (6, 7) for t in data["targets"])
+    assert all(t["met"] in (True, False) and t["issue"] in (6, 7, 17) for t in data["targets"])
 
 
 def test_w2_losses_agree_step_by_step(quick):
@@ -95,3 +96,17 @@ def test_w4_and_depth(quick):
     d = data["depth"]
     assert math.isclose(d["leaf_grad"], 1.0001 ** d["levels"], rel_tol=1e-9)
     assert d["peak_rss_bytes"] >= d["baseline_rss_bytes"] > 0
+
+
+def test_the_tape_at_scale_agrees_with_every_engine(quick):
+    """Issue 17's rows: the tape, hand-written NumPy (and PyTorch, the tape on PyTorch) train
+    the same weights to the same losses; the tape equals the scalar engine."""
+    _, data = quick
+    rows = data["mlp"]["rows"]
+    assert {(tuple(r["model"]), r["batch"]) for r in rows} >= {((2, 16, 16, 1), 32)}
+    for r in rows:
+        assert {"tape", "numpy"} <= set(r["step_s"]) and r["groups"] < r["ops_per_sample"]
+        assert max(r["loss_max_rel_diff_vs_tape"].values()) <= 1e-12
+        assert r["compile_s"] > 0 and r["first_bind_s"] > 0
+    for c in data["mlp"]["scalar_checks"]:
+        assert c["loss_rel_diff"] <= 1e-12 and c["grad_max_diff_over_max_grad"] <= 1e-12

@@ -198,6 +198,11 @@ def test_parameter_arrays_follow_the_values():
     tape.forward(batch((2, 3, 1), 4))
     tape.backward()
     assert tape.parameter_grad().tolist() == [p.grad for p in tape.parameters]
+    read = [p.data for p in tape.parameters]
+    tape.parameters[0].data += 1.0  # the Values are the truth; fresh=False: what forward read
+    assert tape.parameter_data(fresh=False).tolist() == read
+    assert tape.parameter_data()[0] == read[0] + 1.0
+    tape.parameters[0].data -= 1.0
     new = tape.parameter_data() + 1.0
     tape.assign_parameters(new)
     assert [p.data for p in tape.parameters] == new.tolist()
