@@ -224,6 +224,21 @@ class MLP(Module):
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{last}) "
                 f"with {len(self.parameters())} parameters")
 
+    def to_torch(self):
+        """This model as a float64 ``torch.nn.Sequential`` (Linear + activation modules) with the
+        same weights, neuron j of layer l as row j of ``Linear.weight``: see :mod:`nn.torch_bridge`."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module) -> "MLP":
+        """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers and activations
+        (what :meth:`to_torch` writes); a ValueError names a layer it cannot map."""
+        from .torch_bridge import from_torch
+
+        return from_torch(module)
+
 
 def from_architecture(arch: dict) -> Module:
     """A new module (fresh initial weights) of the shape ``arch`` describes."""
