@@ -27,6 +27,7 @@ _LAZY = {
     "gradcheck": "teach.gradient_check", "GradcheckError": "teach.gradient_check",
     "GradcheckReport": "teach.gradient_check",
     "compile": "tape", "Tape": "tape",
+    "to_torch_code": "torch_code", "check_with_torch": "torch_code",
 }
 
 

@@ -275,6 +275,21 @@ class MLP(Module):
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{last}) "
                 f"with {len(self.parameters())} parameters")
 
+    def to_torch(self):
+        """This model as a float64 ``torch.nn.Sequential`` (Linear + activation modules) with the
+        same weights, neuron j of layer l as row j of ``Linear.weight``: see :mod:`nn.torch_bridge`."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module) -> "MLP":
+        """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers and activations
+        (what :meth:`to_torch` writes); a ValueError names a layer it cannot map."""
+        from .torch_bridge import from_torch
+
+        return from_torch(module)
+
 
 class PerLayer(tuple):
     """A tuple numbered by layer as in the books: ``t[l]`` is layer l for l = 1..L (``t[-1]``

@@ -1,0 +1,307 @@
+"""to_torch_code / check_with_torch: every rule's PyTorch counterpart, generated code that reads
+like the graph, and the comparison with PyTorch on single ops, kinks and random DAGs.
+
+Tests that run PyTorch are skipped where it is not installed; the table, the code text and the
+errors need only the engine."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import re
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from autograd_engine import RULES, Value, no_grad, rules
+from autograd_engine import check_with_torch, to_torch_code
+from autograd_engine.torch_code import TORCH_OPS, forward_order, template_fields
+from oracles import OPS  # one case or more per rule, with samplers inside each rule's domain
+from test_properties import build, programs
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch not installed (pip install torch==2.13.0)")
+
+
+def seed004():
+    a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
+    x = a + b
+    x.label = "x"
+    y = b + c
+    y.label = "y"
+    f = x * y
+    f.label = "f"
+    return f, (a, b, c)
+
+
+# ---- the one table ------------------------------------------------------------------------------
+def test_every_rule_has_exactly_one_torch_template_over_its_operands():
+    # fails as soon as a rule is added to rules.TABLE without its PyTorch counterpart
+    missing = sorted(set(RULES) - set(TORCH_OPS))
+    assert not missing, f"rules without a PyTorch template in torch_code.TORCH_OPS: {missing}"
+    assert set(TORCH_OPS) == set(RULES), "templates for rules that no longer exist"
+    for name, rule in RULES.items():
+        assert template_fields(TORCH_OPS[name]) == set(rule.args), name
+
+
+def test_a_rule_without_a_template_is_an_error_naming_the_op_and_the_table(monkeypatch):
+    cube = rules.rule("cube", "x³", "x", "x * x * x", "3.0 * x * x")
+    monkeypatch.setitem(RULES, "cube", cube)
+    root = Value(2.0, "x").apply("cube")
+    with pytest.raises(ValueError, match=r"to_torch_code: op 'cube' has no PyTorch counterpart.*TORCH_OPS"):
+        to_torch_code(root)
+
+
+# ---- the code -----------------------------------------------------------------------------------
+def test_the_blog_posts_example_reads_like_the_graph():
+    f, _ = seed004()
+    code = to_torch_code(f)
+    assert [line for line in code.splitlines() if line and not line.startswith("#")] == [
+        "import torch",
+        "a = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)",
+        "b = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)",
+        "c = torch.tensor(4.0, dtype=torch.float64, requires_grad=True)",
+        "x = a + b  # 2.0",
+        "y = b + c  # 7.0",
+        "f = x * y  # 14.0",
+        "f.backward()  # every leaf's .grad now holds ∂f/∂leaf",
+    ]
+
+
+def test_labels_become_identifiers_and_repeats_get_suffixes():
+    w = Value(0.5, "w[1][2][3]")
+    kw = Value(1.0, "lambda")
+    t = Value(2.0, "torch")  # the module's own name is never shadowed
+    d = Value(3.0, "2x")
+    same = Value(4.0, "w[1][2][3]")
+    sym = Value(5.0, "∂f/∂x")
+    blank = Value(6.0)
+    root = Value.sum([w, kw, t, d, same, sym, blank])
+    code = to_torch_code(root)
+    names = [line.split(" = ")[0] for line in code.splitlines() if "requires_grad=True" in line]
+    assert names == ["w_1_2_3", "lambda_", "torch_2", "_2x", "w_1_2_3_2", "f_x", "v6"]
+    assert f"v7 = torch.stack([{', '.join(names)}]).sum()" in code
+    compile(code, "<test>", "exec")  # valid Python
+
+
+def test_the_code_is_stable_across_identical_graphs():
+    assert to_torch_code(seed004()[0]) == to_torch_code(seed004()[0])
+    prog = ([("b", "mul", 0, 1), ("u", "tanh", 2)], [0.3, -0.7])
+    assert to_torch_code(build(prog)[1]) == to_torch_code(build(prog)[1])
+
+
+def test_numbers_are_exact_literals_and_negatives_are_parenthesised():
+    x = Value(0.1, "x")
+    code = to_torch_code((-2.0) / x.tanh() * -3.25 + x ** 3 - (1 / 3) + Value.dot([x, 0.1], [-1.5, 2.0]))
+    assert "(-2.0) / " in code and "* (-3.25)" in code and " ** 3 " in code and repr(1 / 3) in code
+    assert "torch.tensor([-1.5, 2.0], dtype=torch.float64)" in code
+    assert "torch.stack([x, torch.tensor(0.1, dtype=torch.float64)])" in code
+
+
+def test_forward_order_follows_the_source_and_any_depth_works():
+    f, (a, b, c) = seed004()
+    assert [v.label for v in forward_order(f)] == ["a", "b", "x", "c", "y", "f"]
+    v = Value(0.5, "x0")
+    for _ in range(20_000):  # far past the recursion limit
+        v = v * 1.0
+    code = to_torch_code(v, max_nodes=30_000)
+    assert code.count("\n") > 20_000
+
+
+def test_a_function_becomes_a_def_with_its_parameters_and_captured_leaves_outside():
+    w = Value(0.75, "w")
+
+    def neuron(x1, x2):
+        return Value.dot([w, w], [x1, x2]).tanh()
+
+    code = to_torch_code(neuron, [0.5, -2.0])
+    assert "w = torch.tensor(0.75, dtype=torch.float64, requires_grad=True)" in code
+    assert "def neuron(x1, x2):" in code
+    assert "    v3 = torch.dot(torch.stack([w, w]), torch.stack([x1, x2]))  # -1.125" in code
+    assert "x1 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)" in code
+    assert "out = neuron(x1, x2)\nout.backward()" in code
+    assert w.grad == 0.0  # tracing builds a graph, it runs no backward pass
+    lam = to_torch_code(lambda a, b: a * b)  # default inputs: fixed numbers in (0.1, 1)
+    assert "def fn(a, b):" in lam and lam == to_torch_code(lambda a, b: a * b)
+
+
+# ---- errors -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("who", [to_torch_code, check_with_torch])
+def test_bad_inputs_are_clear_errors_naming_the_function(who):
+    name = who.__name__
+    with pytest.raises(TypeError, match=rf"{name}: expected a Value .* or a callable taking Values, got float"):
+        who(3.0)
+    with pytest.raises(TypeError, match=rf"{name}: expected a Value .*got list"):
+        who([Value(1.0)])
+    with pytest.raises(TypeError, match=rf"{name}: fn must return one Value .*got list.*Value.sum"):
+        who(lambda a, b: [a, b], [1.0, 2.0])
+    with pytest.raises(TypeError, match=rf"{name}: fn must return one Value .*got float"):
+        who(lambda a: 2.0, [1.0])
+    with pytest.raises(TypeError, match=rf"{name}: fn takes 2 positional inputs, got 3"):
+        who(lambda a, b: a * b, [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=rf"{name}: fn takes \*args.*inputs="):
+        who(lambda *xs: Value.sum(xs))
+    with pytest.raises(TypeError, match=rf"{name}: input 1 must be a finite number, got str"):
+        who(lambda a, b: a * b, [1.0, "2"])
+    with pytest.raises(TypeError, match=rf"{name}: inputs= is for a function"):
+        who(Value(1.0) * 2, [1.0])
+    with pytest.raises(ValueError, match=rf"{name}: tracing fn at inputs \[-1.0\] failed: log"):
+        who(lambda a: a.log(), [-1.0])
+    with no_grad():
+        frozen = Value(2.0) * 3
+    with pytest.raises(ValueError, match=rf"{name}: this Value .* computed under no_grad"):
+        who(frozen)
+    chain = Value(1.0)
+    for _ in range(50):
+        chain = chain + 1
+    with pytest.raises(ValueError, match=rf"{name}: the graph has more than max_nodes=40 nodes"):
+        who(chain, max_nodes=40)
+
+
+def test_without_torch_check_names_the_extra_and_the_cpu_wheel_while_the_code_still_comes(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if not installed
+    f, _ = seed004()
+    assert "x = a + b" in to_torch_code(f)  # writing code needs no torch
+    with pytest.raises(ModuleNotFoundError) as info:
+        check_with_torch(f)
+    msg = str(info.value)
+    assert msg.startswith("check_with_torch needs PyTorch")
+    assert "pip install 'autograd-engine[torch]'" in msg and "torch==2.13.0" in msg and "CUDA" in msg
+
+
+# ---- against PyTorch ----------------------------------------------------------------------------
+@needs_torch
+def test_the_blog_posts_example_in_torch_gives_7_9_2():
+    f, (a, b, c) = seed004()
+    report = check_with_torch(f)
+    assert report.passed and report.max_abs_diff == 0.0
+    assert [g.torch for g in report.grads] == [7.0, 9.0, 2.0]  # ∂f/∂a = y, ∂f/∂b = y + x, ∂f/∂c = x
+    assert report.value.torch == 14.0
+    assert "passed; largest abs diff 0.00e+00" in str(report)
+
+
+@needs_torch
+@pytest.mark.parametrize("case", OPS, ids=[c.name for c in OPS])
+def test_every_rules_code_matches_our_engine_at_random_points(case):
+    rng = random.Random(zlib.crc32(case.name.encode()))
+    for _ in range(8):
+        xs = [Value(p, f"x{i}") for i, p in enumerate(case.sample(rng))]
+        report = check_with_torch(case.ours(*xs))
+        assert report.passed, str(report)
+        assert report.max_rel_diff <= 1e-12 and len(report.grads) == len(xs)
+
+
+def test_the_per_rule_cases_cover_every_rule():
+    seen = set()
+    rng = random.Random(0)
+    for case in OPS:
+        seen.update(v.op for v in case.ours(*[Value(p) for p in case.sample(rng)]).nodes())
+    assert set(RULES) <= seen
+
+
+KINKS = {  # our conventions where a derivative has a kink: PyTorch's, exactly
+    "relu(0)": (lambda x: x.relu(), [0.0], [0.0]),
+    "|x| at 0": (lambda x: abs(x), [0.0], [0.0]),
+    "leaky_relu(0)": (lambda x: x.leaky_relu(0.2), [0.0], [0.2]),
+    "max tie": (lambda x, y: x.max(y), [1.5, 1.5], [0.5, 0.5]),
+    "min tie": (lambda x, y: x.min(y), [-2.0, -2.0], [0.5, 0.5]),
+    "max tie, shared": (lambda x: x.max(x), [0.7], [1.0]),
+    "pow 0": (lambda x: x ** 0, [3.0], [0.0]),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("name", KINKS)
+def test_conventions_at_kinks_are_pytorchs(name):
+    fn, point, grads = KINKS[name]
+    report = check_with_torch(fn, point)
+    assert [g.ours for g in report.grads] == grads
+    assert [g.torch for g in report.grads] == grads and report.max_abs_diff == 0.0
+
+
+@needs_torch
+def test_number_operands_on_either_side_and_the_generic_apply_path():
+    x, y = Value(0.8, "x"), Value(-1.3, "y")
+    exprs = [2 ** x, 2.5 ** y, x ** -2, (-1.5) - y, -4.0 / y, 3 * x, x * -0.5, y / 7, 1 - x,
+             x.apply("pow", 2.5), y.apply("leaky_relu", -0.3), Value.sum([x, 2.0, y, -1.0]),
+             Value.sum([]) + x, Value.dot([], []) + x, Value.dot([0.5, x], [y, -2.0]),
+             x.sqrt() + x.sin() * y.cos() - y.exp().log(), True * x + False]
+    for e in exprs:
+        report = check_with_torch(e)
+        assert report.passed, str(report)
+
+
+@needs_torch
+def test_a_wrong_counterpart_is_caught(monkeypatch):
+    monkeypatch.setitem(TORCH_OPS, "tanh", "torch.sin({x})")
+    x = Value(0.4, "x")
+    report = check_with_torch((x * 2).tanh())
+    assert not report.passed and report.max_abs_diff > 1e-3
+    assert "FAILED" in str(report)
+
+
+@needs_torch
+def test_the_users_gradients_are_left_as_they_were():
+    f, (a, b, c) = seed004()
+    a.grad, b.grad = 5.0, -1.0
+    check_with_torch(f)
+    assert (a.grad, b.grad, c.grad) == (5.0, -1.0, 0.0)
+
+
+@needs_torch
+def test_a_function_with_captured_parameters_and_an_unused_input():
+    w = Value(-0.6, "w")
+    report = check_with_torch(lambda x, unused: (w * x).sigmoid() + w, [1.7, 3.0])
+    by_name = {g.name: g for g in report.grads}
+    assert set(by_name) == {"∂out/∂w", "∂out/∂x", "∂out/∂unused"}
+    assert by_name["∂out/∂unused"].ours == by_name["∂out/∂unused"].torch == 0.0
+    assert report.passed
+
+
+@needs_torch
+@settings(max_examples=120)
+@given(programs())
+def test_random_dags_with_shared_subexpressions_match_torch(prog):
+    xs, out = build(prog)
+    for i, x in enumerate(xs):
+        x.label = f"x{i}"
+    report = check_with_torch(out)
+    assert report.passed, str(report) + "\n" + report.code
+    assert len(report.grads) == len(xs)
+
+
+@needs_torch
+def test_a_deep_chain_runs_in_torch():
+    v = x = Value(0.5, "x")
+    for _ in range(3_000):
+        v = (v * 0.999).tanh() + 0.001
+    report = check_with_torch(v)
+    assert report.passed and len(report.grads) == 1
+
+
+# ---- the README's section ------------------------------------------------------------------------
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_torch_block() -> str:
+    """The code of "When you outgrow scalars" (fenced ``python3`` so that test_readme, which runs
+    without PyTorch, leaves it to this test)."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## When you outgrow scalars", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python3\n(.*?)```", section, re.S)
+    return block
+
+
+@needs_torch
+def test_the_readme_section_runs_as_printed(capsys):
+    ns: dict = {}
+    exec(compile(readme_torch_block(), str(README), "exec"), ns)
+    out = capsys.readouterr().out
+    assert "x = a + b  # 2.0" in out and "passed" in out
+    assert ns["report"].passed and ns["same"]
+    assert ns["back"].parameters()[0].data == ns["model"].parameters()[0].data
+    assert math.isclose(ns["report"].max_abs_diff, 0.0, abs_tol=1e-12)
