@@ -7,7 +7,8 @@ the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every nu
 
 Workloads: w1 deep chain, w2 micrograd's demo step (and the tape), w3 wide graphs (fan-in,
 fan-out), w4 memory per node and freeing without the GC, depth (a 1e6-level chain, ours
-only), scaling (the tape's step time against batch and model size).
+only), scaling (the tape's step time against batch and model size), hessian (issue 12,
+benchmarks/hessian.py: Hessians vs HIPS autograd and PyTorch; backward before and after).
 
 In one process the engines take turns, the order rotated every repetition, and every
 speed-up is the median of per-repetition paired ratios (:mod:`timing`).  Each table shows the
@@ -33,7 +34,7 @@ import graphs  # noqa: E402
 import training  # noqa: E402
 from timing import column, median, paired_ratio, round_robin, settle  # noqa: E402
 
-WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling")
+WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling", "hessian")
 LOSS_TOL = 1e-9  # issue 7: the tape's loss equals the scalar engine's to this relative error
 
 
@@ -435,6 +436,10 @@ def main(argv: list[str] | None = None) -> int:
             sections += depth(plan, T, out)
         elif w == "scaling":
             sections += scaling(plan, torch, out)
+        elif w == "hessian":  # issue 12: benchmarks/hessian.py (Hessians; backward before/after)
+            import hessian
+
+            sections += hessian.sections(args.quick, torch, out)
         print("\n".join(sections), flush=True)
         sections = []
     out["targets"] = T.rows
