@@ -8,7 +8,8 @@ the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every nu
 Workloads: w1 deep chain, w2 micrograd's demo step (and the tape), w3 wide graphs (fan-in,
 fan-out), w4 memory per node and freeing without the GC, depth (a 1e6-level chain, ours
 only), scaling (the tape's step time against batch and model size), mlp (issue 17: the
-tape at scale against PyTorch and a hand-written NumPy MLP, and the tape on PyTorch).
+tape at scale against PyTorch and a hand-written NumPy MLP, and the tape on PyTorch), hessian
+(issue 12, benchmarks/hessian.py: Hessians vs HIPS autograd and PyTorch; backward before and after).
 
 In one process the engines take turns, the order rotated every repetition, and every
 speed-up is the median of per-repetition paired ratios (:mod:`timing`).  Each table shows the
@@ -41,7 +42,7 @@ import mlp  # noqa: E402
 import training  # noqa: E402
 from timing import column, median, paired_ratio, round_robin, settle  # noqa: E402
 
-WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling", "mlp")
+WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling", "mlp", "hessian")
 LOSS_TOL = 1e-9  # issue 7: the tape's loss equals the scalar engine's to this relative error
 
 
@@ -510,6 +511,10 @@ def main(argv: list[str] | None = None) -> int:
             sections += scaling(plan, torch, out)
         elif w == "mlp":
             sections += mlp_table(plan, torch, T, out)
+        elif w == "hessian":  # issue 12: benchmarks/hessian.py (Hessians; backward before/after)
+            import hessian
+
+            sections += hessian.sections(args.quick, torch, out)
         print("\n".join(sections), flush=True)
         sections = []
     out["targets"] = T.rows
