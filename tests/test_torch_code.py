@@ -97,7 +97,7 @@ def test_the_code_is_stable_across_identical_graphs():
 def test_numbers_are_exact_literals_and_negatives_are_parenthesised():
     x = Value(0.1, "x")
     code = to_torch_code((-2.0) / x.tanh() * -3.25 + x ** 3 - (1 / 3) + Value.dot([x, 0.1], [-1.5, 2.0]))
-    assert "(-2.0) / " in code and "* (-3.25)" in code and " ** 3 " in code and repr(1 / 3) in code
+    assert "(-2.0) / " in code and "* (-3.25)" in code and " ** 3.0 " in code and repr(1 / 3) in code
     assert "torch.tensor([-1.5, 2.0], dtype=torch.float64)" in code
     assert "torch.stack([x, torch.tensor(0.1, dtype=torch.float64)])" in code
 
