@@ -184,3 +184,11 @@ def test_a_missing_directory_is_refused_before_the_trace(capsys, tmp_path):
     assert main([*SEED_004, "--svg", str(tmp_path / "no" / "g.svg")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--svg: the directory" in err
+
+
+def test_demo_names_its_sources_by_title_and_author():
+    """Issue 16: "Seed 004" told a reader nothing; the demo names each source."""
+    run = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
+    assert "seed 0" not in run.stdout.lower()
+    assert "Benedict Florance's 2018 blog post on backpropagation and local gradients" in run.stdout
+    assert "Nikolaj van Omme's talk “So you think you know backpropagation?”" in run.stdout

@@ -1,4 +1,5 @@
-"""Pictures of a computation graph: forward values in green, gradients in red (seed 000, Fig. 6.4).
+"""Pictures of a computation graph: forward values in green, gradients in red, as in Figure 6.4 of
+the textbook chapter *Chapter 6: The Backprop Algorithm*.
 
 ``draw_dot(root)`` builds a :class:`graphviz.Digraph` from the public ``Value`` API only:
 
@@ -42,7 +43,7 @@ FONT = "DejaVu Sans"
 """One font for every engine: system ``dot`` finds it through fontconfig, and the PNG step
 hands resvg the file matplotlib ships, so both renderings carry the same, readable text."""
 
-DATA_COLOUR, GRAD_COLOUR = "#1a7f37", "#c62828"  # forward values green, gradients red (Fig. 6.4)
+DATA_COLOUR, GRAD_COLOUR = "#1a7f37", "#c62828"  # forward values green, gradients red (Figure 6.4, as above)
 HIGHLIGHT_COLOUR, HIGHLIGHT_FILL = "#e69f00", "#fff4d6"
 FORMATS = ("svg", "png")
 

@@ -1,6 +1,7 @@
 """The backward pass, one edge at a time: what ``backward()`` does, made visible.
 
-Every edge of the graph carries one application of the chain rule (seed 000, Figure 6.2):
+Every edge of the graph carries one application of the chain rule (Figure 6.2 of the textbook
+chapter *Chapter 6: The Backprop Algorithm*):
 a node ``z`` holding the upstream gradient ∂L/∂z sends
 
     ∂L/∂x += ∂L/∂z · ∂z/∂x
@@ -8,7 +9,8 @@ a node ``z`` holding the upstream gradient ∂L/∂z sends
 to its parent ``x``.  :func:`backward_steps` performs exactly these updates, in exactly the
 order ``Value.backward()`` does (reverse topological order), and stops after each one to
 report it as a :class:`Step`.  Where a Value feeds several nodes its gradient arrives in
-several steps and adds up -- seed 004's "gradients add at branches": in f = (a+b)(b+c) at
+several steps and adds up -- "gradients add at branches", in the words of Benedict Florance's
+2018 blog post on backpropagation and local gradients: in f = (a+b)(b+c) at
 a = −1, b = 3, c = 4, ``b`` receives 7 and then 2 more, ending at ∂f/∂b = 9.
 
 Only the public ``Value`` API is used (``nodes()``, ``parents``, ``local_grads``).
