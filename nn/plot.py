@@ -34,30 +34,55 @@ def _save(fig, path) -> None:
 
 
 def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hinge",
-                      resolution: int = 120, ax=None, path=None, title: Optional[str] = None):
+                      resolution: int = 120, ax=None, path=None, title: Optional[str] = None,
+                      val: Optional[Dataset] = None):
     """Colour the plane by the class the model predicts (``loss``'s convention: score > 0
-    for hinge/bce, argmax for cross_entropy) and scatter ``data`` on top.  Returns the Axes."""
+    for hinge/bce, argmax for cross_entropy) and scatter ``data`` on top; ``val``, if given,
+    is drawn too, as hollow triangles (training points are filled circles), so the points
+    the model learned from and those it is judged on can be told apart.  The axes are labelled
+    x₁ and x₂ (the two input features) and a legend names each class and each set.
+    Returns the Axes."""
     if data.n_features != 2:
         raise ValueError(f"decision_boundary: needs 2-D points, the data has {data.n_features} features")
+    if val is not None and val.n_features != 2:
+        raise ValueError(f"decision_boundary: needs 2-D points, the validation data has {val.n_features} features")
     plt = _pyplot()
     import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     L = get_loss(loss)
     X = np.asarray(data.X, dtype=float)
     y = np.asarray(data.y)
-    pad = 0.25 * (X.max(axis=0) - X.min(axis=0)) + 1e-9
-    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    Xv = np.asarray(val.X, dtype=float) if val is not None else np.empty((0, 2))
+    yv = np.asarray(val.y) if val is not None else np.empty(0, dtype=int)
+    every = np.vstack([X, Xv])
+    pad = 0.25 * (every.max(axis=0) - every.min(axis=0)) + 1e-9
+    lo, hi = every.min(axis=0) - pad, every.max(axis=0) + pad
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     classes = np.array([L.predict(o) for o in outputs(model, grid, compiled=True)])
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 5))
-    k = int(max(classes.max(), y.max())) + 1
+    k = int(max(classes.max(), y.max(), yv.max() if len(yv) else 0)) + 1
     cmap = plt.get_cmap("coolwarm" if k == 2 else "viridis", k)
     ax.contourf(xx, yy, classes.reshape(xx.shape), levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.35)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=18, edgecolors="k", linewidths=0.4)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=18, marker="o",
+               edgecolors="k", linewidths=0.4, label=f"training ({len(X)})")
+    if val is not None:
+        ax.scatter(Xv[:, 0], Xv[:, 1], facecolors="none", edgecolors=cmap(yv), s=40, marker="^",
+                   linewidths=1.2, label=f"validation ({len(Xv)})")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x₁ (feature 1)")
+    ax.set_ylabel("x₂ (feature 2)")
+    handles = [Patch(facecolor=cmap(c), alpha=0.6, label=f"predicted class {c}") for c in range(k)]
+    handles.append(Line2D([], [], marker="o", linestyle="", color="gray", markeredgecolor="k",
+                          label=f"training points ({len(X)})"))
+    if val is not None:
+        handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor="none", markeredgecolor="gray",
+                              label=f"validation points ({len(Xv)})"))
+    ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.8)
     ax.set_title(title or "decision boundary")
     if path is not None:
         _save(ax.figure, path)

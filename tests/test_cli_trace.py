@@ -174,7 +174,7 @@ def test_trace_writes_the_graph_and_one_picture_per_step(capsys, tmp_path):
     first, second = svg_texts(steps / "step_01.svg"), svg_texts(steps / "step_02.svg")
     # step 1 sends ∂f/∂a = b = -3 to a (b has no gradient yet); step 2 sends 2 to b; the
     # pictures are drawn on a fresh walk, so a shows -3, not -6
-    assert "∂f/∂a = -3" in first and "∂f/∂b = 2" in second
+    assert "∂f/∂f · ∂f/∂a = 1 × -3 = -3" in first and "∂f/∂f · ∂f/∂b = 1 × 2 = 2" in second
     assert first[first.index("a") + 2] == second[second.index("a") + 2] == "grad -3"
     assert (first[first.index("b") + 2], second[second.index("b") + 2]) == ("grad 0", "grad 2")
 
@@ -184,3 +184,11 @@ def test_a_missing_directory_is_refused_before_the_trace(capsys, tmp_path):
     assert main([*SEED_004, "--svg", str(tmp_path / "no" / "g.svg")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--svg: the directory" in err
+
+
+def test_demo_names_its_sources_by_title_and_author():
+    """Issue 16: "Seed 004" told a reader nothing; the demo names each source."""
+    run = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
+    assert "seed 0" not in run.stdout.lower()
+    assert "Benedict Florance's 2018 blog post on backpropagation and local gradients" in run.stdout
+    assert "Nikolaj van Omme's talk “So you think you know backpropagation?”" in run.stdout

@@ -32,7 +32,7 @@ SEED_004_RECORDS = {  # label: (data, grad)
 
 
 # ---- reading DOT source back -----------------------------------------------------------------
-_STMT = re.compile(r"^\t(\w+)(?: -> (\w+))?(?: \[(.*)\])?$")
+_STMT = re.compile(r"^\t(\w+)(?: -> ([\w:]+))?(?: \[(.*)\])?$")
 _ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
 
 
@@ -160,11 +160,30 @@ def test_nary_nodes_draw_every_parent_into_one_op():
 
     d = Value.dot([p, q], [r, 0.5])  # Values and a plain number among the xs
     dot = parse(draw_dot(d).source)
-    (op,) = [i for i, a in dot.nodes.items() if a.get("shape") == "ellipse"]
-    assert dot.label(op) == "·"
-    into = [t for t, h, _ in dot.edges if h == op]
-    assert sorted(dot.record(t)[0] for t in into if dot.nodes[t]["shape"] == "record") == ["p", "q", "r"]
-    assert [dot.label(t) for t in into if dot.nodes[t]["shape"] == "box"] == ["0.5"]
+    (op,) = [i for i in dot.nodes if i.endswith("op")]
+    assert dot.nodes[op]["shape"] == "record"
+    assert dot.label(op) == "<t0> p·r | <t1> + q·0.5"  # one field per term; the number in its term
+    into = sorted((dot.record(t)[0], h) for t, h, _ in dot.edges if h.startswith(op))
+    assert into == [("p", f"{op}:t0"), ("q", f"{op}:t1"), ("r", f"{op}:t0")]  # each Value into its term
+    assert not [i for i, a in dot.nodes.items() if a.get("shape") == "box"]
+
+
+def test_a_neuron_reads_as_w_dot_x_plus_b():
+    """nn's Neuron is one node dot(w + [b], x + [1]): drawn as w1·x1 | + w2·x2 | + b, each weight
+    into its own term, the plain inputs written in the terms, the bias's factor 1 left out."""
+    nn = pytest.importorskip("nn")
+    neuron = nn.Neuron(2, activation="tanh")
+    for k, p in enumerate(neuron.parameters()):
+        p.label = f"w{k + 1}" if k < 2 else "b"
+    out = neuron([0.5, -2.0])
+    out.backward()
+    dot = parse(draw_dot(out).source)
+    (op,) = [i for i, a in dot.nodes.items() if i.endswith("op") and a.get("shape") == "record"]
+    assert dot.label(op) == "<t0> w1·0.5 | <t1> + w2·-2 | <t2> + b"
+    into = sorted((dot.record(t)[0], h.split(":")[1]) for t, h, _ in dot.edges if h.startswith(op + ":"))
+    assert into == [("b", "t2"), ("w1", "t0"), ("w2", "t1")]
+    svg = render(out).decode("utf-8")
+    assert "w1·0.5" in html.unescape(svg) and "+ b" in svg
 
 
 def test_numbers_have_four_significant_digits_and_no_negative_zero():
@@ -180,6 +199,7 @@ def test_rankdir_is_passed_to_graphviz_and_validated(graph_004):
     f = graph_004[-1]
     tb = draw_dot(f, rankdir="TB").source
     assert "rankdir=TB" in tb and 'label="f | data 14 | grad 1"' in tb  # fields stay side by side
+    assert "rankdir=LR" in draw_dot(f).source  # "auto": a small graph reads left to right
     with pytest.raises(ValueError, match=r"draw_dot: rankdir must be .* got 'XY'"):
         draw_dot(f, rankdir="XY")
     with pytest.raises(TypeError, match="draw_dot: root must be a Value, got float"):
@@ -199,9 +219,9 @@ def test_highlight_a_value(graph_004):
     assert dot.nodes[dot.by_label("b")]["fillcolor"] != "" and not any("label" in e for *_, e in dot.edges)
 
 
-def test_highlight_an_edge_marks_both_ends_and_labels_the_local_gradient(graph_004):
+def test_highlight_an_edge_marks_both_ends_and_labels_upstream_times_local(graph_004):
     a, b, c, x, y, f = graph_004
-    for (child, parent), local in (((f, x), "∂f/∂x = 7"), ((y, b), "∂y/∂b = 1")):
+    for (child, parent), local in (((f, x), "∂f/∂f · ∂f/∂x = 1 × 7 = 7"), ((y, b), "∂f/∂y · ∂y/∂b = 2 × 1 = 2")):
         dot = parse(draw_dot(f, highlight=(child, parent)).source)
         assert marked(dot) == {child.label, parent.label}
         labelled = [(t, h, e) for t, h, e in dot.edges if "label" in e]
@@ -429,17 +449,157 @@ def test_notebook_display_never_raises_it_says_why_there_is_no_picture(no_dot, m
 
 
 # ---- walk-through pictures (counts and moving highlight are in test_walkthrough.py) --------------
-def test_each_step_picture_highlights_its_edge_with_the_gradients_so_far():
+def node_boxes(svg: str) -> dict[str, list]:
+    """Where each Value/op/number node is drawn on the page, by node name: its shape's
+    coordinates plus the graph's ``translate`` (the numbers a viewer places the shapes at)."""
+    tx, ty = map(float, re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", svg).groups())
+
+    def at(x, y) -> tuple[float, float]:
+        return float(x) + tx, float(y) + ty
+
+    out = {}
+    for g in ET.fromstring(svg).iter(f"{SVG_NS}g"):
+        title = g.find(f"{SVG_NS}title")
+        if g.get("class") == "node" and title is not None and re.fullmatch(r"v\d+(op|k\d+)?", title.text):
+            shapes = []
+            for e in g:
+                if e.tag == f"{SVG_NS}polygon":
+                    shapes.append([at(*pt.split(",")) for pt in e.get("points").split()])
+                elif e.tag == f"{SVG_NS}ellipse":
+                    shapes.append([at(e.get("cx"), e.get("cy")), (float(e.get("rx")), float(e.get("ry")))])
+            out[title.text] = shapes
+    return out
+
+
+def same_layout(first: dict, other: dict) -> bool:
+    """The same nodes at the same places, to 0.3 pt (Graphviz writes 2 decimals after its translate)."""
+    def flat(layout):
+        return [(name, float(c)) for name in sorted(layout) for shape in layout[name] for pt in shape for c in pt]
+    a, b = flat(first), flat(other)
+    return len(a) == len(b) and all(n == m and abs(x - y) <= 0.3 for (n, x), (m, y) in zip(a, b))
+
+
+def test_each_step_picture_highlights_its_edge_with_upstream_times_local(no_dot):
     from autograd_engine import step_pictures
 
     a, b, c, x, y, f = seed_004()
     for step, digraph in step_pictures(f, rankdir="TB"):
         dot = parse(digraph.source)
         assert "rankdir=TB" in digraph.source  # draw options reach draw_dot
-        (tail, head, attrs), = [e for e in dot.edges if "label" in e[2]]
+        (label,) = [i for i, at in dot.nodes.items() if at.get("shape") == "plaintext"]
         child, parent = step.node.label, step.parent.label
-        assert attrs["label"] == f"∂{child}/∂{parent} = {step.local:g}"
+        assert dot.label(label) == (f"∂f/∂{child} · ∂{child}/∂{parent} = {step.upstream:g} × {step.local:g} "
+                                    f"= {step.contribution:g}")
+        (tail, head, attrs), = [e for e in dot.edges if e[2].get("color") == HIGHLIGHT_COLOUR and e[0] != e[1]
+                                and not e[0].endswith("op")]
         assert tail == dot.by_label(parent) and marked(dot) == {child, parent}
         # drawn right after this step: the parent shows its gradient so far (b: 7, then 9)
         assert dot.record(dot.by_label(parent))[2] == f"grad {step.parent_grad:g}"
     assert (a.grad, b.grad, c.grad) == (7.0, 9.0, 2.0)
+
+
+def test_step_pictures_keep_the_layout_only_colours_and_numbers_change(no_dot):
+    """Issue 16: nodes used to shift ~140 px between frames; now every frame is pinned to one layout."""
+    from autograd_engine import step_pictures
+
+    a, b, c, x, y, f = seed_004()
+    svgs = [render(pic).decode("utf-8") for _, pic in step_pictures(f)]
+    layouts = [node_boxes(svg) for svg in svgs]
+    assert len(layouts[0]) == 6 + 3 and all(same_layout(layouts[0], layout) for layout in layouts[1:])
+    sizes = {re.search(r'viewBox="([^"]+)"', svg).group(1) for svg in svgs}
+    assert len(sizes) == 1  # the picture's box does not change either
+    b_grads = [value_records(svg)["b"][2][0] for svg in svgs]
+    assert b_grads == ["grad 0", "grad 0", "grad 0", "grad 7", "grad 9", "grad 9"]  # the numbers do change
+    assert "7 × 1 = 7" in html.unescape(svgs[3]) and "2 × 1 = 2" in html.unescape(svgs[4])
+    assert f.grad == 1.0 and b.grad == 9.0  # the rehearsal for the layout put every .grad back
+
+
+def test_step_pictures_with_a_neuron_and_a_repeated_edge_keep_the_layout(no_dot):
+    from autograd_engine import step_pictures
+
+    w, xv = Value(0.5, "w"), Value(-1.5, "x")
+    z = (Value.dot([w, xv], [xv, 2.0]) * xv).tanh()  # x twice in one dot, and again in the product
+    frames = list(step_pictures(z))
+    layouts = [node_boxes(render(pic).decode("utf-8")) for _, pic in frames]
+    assert all(same_layout(layouts[0], layout) for layout in layouts)
+    z2 = (Value.dot([Value(0.5), Value(-1.5)], [Value(-1.5), 2.0]))
+    assert len(frames) == sum(len(v.parents) for v in z.nodes()) and z2.data == 0.5 * -1.5 - 3.0
+
+
+# ---- before backward, the display, wide graphs -----------------------------------------------------
+def test_before_any_backward_pass_gradients_read_dash_and_a_caption_says_why(no_dot):
+    from autograd_engine import zero_grad
+    from autograd_engine.teach.viz import NO_BACKWARD_CAPTION, backward_has_run
+
+    a, b, c, x, y, f = seed_004()
+    assert not backward_has_run(f)
+    dot = parse(draw_dot(f).source)
+    records = [dot.record(i) for i, at in dot.nodes.items() if at.get("shape") == "record"]
+    assert {r[2] for r in records} == {"grad —"}
+    assert f'label="{NO_BACKWARD_CAPTION}"' in draw_dot(f).source
+    assert "no backward pass has run" in html.unescape(render(f).decode("utf-8"))
+    f.backward()
+    assert backward_has_run(f) and "no backward pass" not in draw_dot(f).source
+    assert parse(draw_dot(f).source).record(dot.by_label("b"))[2] == "grad 9"
+    zero_grad(f)  # clears the leaves only: the root keeps its seed, so a pass still shows as run
+    assert backward_has_run(f)
+    u = Value(2.0, "u")
+    g = u * 0.0
+    g.backward()  # a pass ran and the leaf's gradient is 0; the root's seed 1 tells
+    assert backward_has_run(g) and "grad 0" in draw_dot(g).source
+
+
+def test_draw_dot_displays_in_a_notebook_and_pipes_and_renders_without_system_graphviz(no_dot, tmp_path, svg_004):
+    """Issue 16: `draw_dot(f)` as the last line of a cell raised ExecutableNotFound without `dot`."""
+    import graphviz
+    from IPython.core.formatters import DisplayFormatter
+
+    f = seed_004_done()[-1]
+    picture = draw_dot(f)
+    assert isinstance(picture, graphviz.Digraph)
+    data, _ = DisplayFormatter().format(picture)  # what Jupyter does with a cell's last value
+    assert data["image/svg+xml"] == svg_004 == picture._repr_svg_()
+    check_seed_004_svg(data["image/svg+xml"])
+    assert picture.pipe(format="svg") == svg_004.encode() and picture.pipe(format="svg", encoding="utf-8") == svg_004
+    assert picture.pipe(format="png")[:8] == PNG_MAGIC
+    out = picture.render(tmp_path / "graph", format="png")
+    assert out == str(tmp_path / "graph.png") and (tmp_path / "graph.png").read_bytes()[:8] == PNG_MAGIC
+    assert (tmp_path / "graph").read_text(encoding="utf-8") == picture.source  # the DOT source, as graphviz does
+    assert picture.render(outfile=tmp_path / "g2.svg") == str(tmp_path / "g2.svg")
+    assert (tmp_path / "g2.svg").read_text(encoding="utf-8") == svg_004
+    with pytest.raises(ValueError, match="without a system Graphviz .* only the formats"):
+        picture.pipe(format="pdf")
+    assert picture.copy().pipe(format="svg") == svg_004.encode()  # copies keep the fallback
+
+
+def softmax_graph():
+    """The softmax/cross-entropy graph of notebooks/gradient_flow_rules.ipynb (2158 pt wide left to right)."""
+    logits = [Value(v, f"a{i + 1}") for i, v in enumerate((2.0, 1.0, -1.0))]
+    exps = [ai.exp() for ai in logits]
+    total = Value.sum(exps)
+    ys = [e / total for e in exps]
+    for i, (e, yi) in enumerate(zip(exps, ys), 1):
+        e.label, yi.label = f"exp(a{i})", f"y{i}"
+    total.label = "Σ exp"
+    loss = -Value.sum([tj * yj.log() for tj, yj in zip([0.0, 1.0, 0.0], ys)])
+    loss.label = "L"
+    loss.backward()
+    return loss
+
+
+def svg_width_pt(svg: str) -> float:
+    return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+
+def test_wide_graphs_are_drawn_top_to_bottom_so_text_stays_readable(no_dot, graph_004):
+    from autograd_engine.teach.viz import MAX_WIDTH_PT
+
+    loss = softmax_graph()
+    assert svg_width_pt(render(loss, rankdir="LR").decode()) > 2000  # what the notebook showed
+    assert "rankdir=TB" in draw_dot(loss).source  # the default, "auto", turns it
+    width = svg_width_pt(render(loss).decode())
+    assert width <= MAX_WIDTH_PT  # 12-pt text ≥ 10 px when shown 1000 px wide
+    assert 1000 / (width * 4 / 3) * 16 >= 10
+    f = graph_004[-1]
+    assert "rankdir=LR" in draw_dot(f).source and svg_width_pt(render(f).decode()) <= MAX_WIDTH_PT
+    assert "rankdir=LR" in draw_dot(loss, rankdir="LR").source  # an explicit choice is kept

@@ -159,5 +159,5 @@ def test_one_picture_per_step_with_the_current_edge_highlighted():
     sources = [dot.source for _, dot in pictures]
     assert len(set(sources)) == 6  # the highlight moves
     # the picture of step 5 is drawn when b has received 7 then 2: its edge label is ∂y/∂b
-    assert "∂y/∂b = 1" in sources[4] and "∂y/∂b" not in sources[3]
+    assert "∂f/∂y · ∂y/∂b = 2 × 1 = 2" in sources[4] and "∂y/∂b" not in sources[3]
     assert (a.grad, b.grad, c.grad) == (7.0, 9.0, 2.0)

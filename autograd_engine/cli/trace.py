@@ -309,7 +309,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_trace)
 
     d = subparsers.add_parser(
-        "demo", help="a short tour: seed examples traced step by step, forward vs reverse mode, a gradient check",
+        "demo", help="a short tour: the sources' examples traced step by step, forward vs reverse mode, a gradient check",
         description="A short tour of backprop on small examples; writes files only when asked.")
     _add_picture_options(d)
     d.set_defaults(handler=run_demo)
@@ -337,7 +337,8 @@ def run_demo(args: argparse.Namespace) -> int:
     except TraceError as e:
         return _fail("demo", str(e))
 
-    print("1. Seed 004: f = (a+b)(b+c) at a = -1, b = 3, c = 4. Gradients add at branches: "
+    print("1. Benedict Florance's 2018 blog post on backpropagation and local gradients: f = (a+b)(b+c)\n"
+          "   at a = -1, b = 3, c = 4. Gradients add at branches: "
           "b feeds both sums,\n   so it receives 7 from a+b and then 2 more from b+c.\n")
     traced = build("(a+b)*(b+c)", {"a": -1.0, "b": 3.0, "c": 4.0})
     print(trace_text(traced))
@@ -345,18 +346,18 @@ def run_demo(args: argparse.Namespace) -> int:
     x, y = Value(-2.0, "x"), Value(3.0, "y")
     f = x * y
     f.backward()
-    print(f"\n2. Seed 004: f = x·y at x = -2, y = 3 gives ∂f/∂x = y = {number(x.grad)} and ∂f/∂y = x = "
+    print(f"\n2. The same blog post: f = x·y at x = -2, y = 3 gives ∂f/∂x = y = {number(x.grad)} and ∂f/∂y = x = "
           f"{number(y.grad)}:\n   increasing x by ε raises f by 3ε; increasing y by ε lowers it by 2ε.")
 
     inputs = list(traced.leaves.values())
     fwd = forward_derivative(traced.root, inputs)
-    print(f"\n3. Forward mode vs reverse mode (seed 002): forward mode pushes ṫ(z) = Σ ∂z/∂p · ṫ(p) from ONE "
+    print(f"\n3. Forward mode vs reverse mode (Nikolaj van Omme's talk “So you think you know backpropagation?”,\n   Funartech, 2018): forward mode pushes ṫ(z) = Σ ∂z/∂p · ṫ(p) from ONE "
           f"input,\n   so ∂f/∂(a, b, c) = ({', '.join(map(number, fwd.derivative))}) took {fwd.passes} forward "
           f"passes ({fwd.edge_visits} edge visits);\n   one backward pass gave all three "
           f"({fwd.edge_visits // fwd.passes} edge visits).")
 
     report = gradcheck(lambda a, b, c: (a + b) * (b + c), inputs)
-    print("\n4. Gradient check (seed 002): (f(x+ε) − f(x−ε)) / 2ε for each input against backprop:")
+    print("\n4. Gradient check (the same talk): (f(x+ε) − f(x−ε)) / 2ε for each input against backprop:")
     print(report)
     print("\nTry: autograd-engine trace \"tanh(w*x + b)\" w=0.5 x=2 b=-0.5 --steps steps/")
     return _pictures_or_error(traced.root, args, "demo")

@@ -1,13 +1,14 @@
 """Gradient checking: compare backprop's gradient with central finite differences.
 
-Seed 002 ("Gradient Checking II") asks how researchers became confident about their
+Nikolaj van Omme's talk *So you think you know backpropagation?* (Funartech, 2018), in its part
+"Gradient Checking II", asks how researchers became confident about their
 gradients before automatic differentiation, and answers
 
     ∂L/∂xᵢ(a) = lim_{ε→0} [L(a + ε·eᵢ) − L(a − ε·eᵢ)] / 2ε
 
 :func:`gradcheck` evaluates that quotient at a small ε for every input and compares it with
 the analytic gradient from ``backward()``.  The check costs 2n extra forward passes for n
-inputs (seed 000: one-sided differences need "a million and one forward passes" for a million
+inputs (the textbook chapter *Chapter 6: The Backprop Algorithm*: one-sided differences need "a million and one forward passes" for a million
 parameters, where backprop needs two passes) -- which is why it is a test, not a training method.
 
 A wrong rule in :data:`~autograd_engine.rules.RULES` (say tanh' = 1 − z instead of 1 − z²)

