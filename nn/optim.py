@@ -58,6 +58,12 @@ class DivergenceError(ValueError):
         super().__init__(message)
         self.step, self.index, self.parameter = step, index, parameter
 
+def _shown(x) -> str:
+    """x for an error message, short: a huge int by its size (its str() is slow, or refused)."""
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 100:
+        return f"an integer of about {int(x.bit_length() * 0.30103)} digits"
+    return repr(x)[:60]
+
 
 class Optimizer:
     """Holds the parameters and the learning rate; subclasses implement :meth:`_update`."""
@@ -156,6 +162,104 @@ class Optimizer:
         """The direction d for parameter i, moved by w ← w − η·d."""
         raise NotImplementedError
 
+    # ---- state: what a checkpoint holds (as torch.optim's state_dict / load_state_dict) -----
+    #: the per-parameter buffers (lists aligned with ``params``) and the hyperparameters
+    _buffers: tuple[str, ...] = ()
+    _hyper: tuple[str, ...] = ()
+
+    def state_dict(self) -> dict:
+        """Everything the next step depends on, as plain data (JSON-ready)::
+
+            {"type": "Adam", "steps": 12, "lr": 0.001,
+             "hyperparameters": {"betas": [0.9, 0.999], "eps": 1e-08, "weight_decay": 0.0},
+             "state": {"m": [...], "v": [...]}}       # one number per parameter, in order
+
+        ``steps`` is also the schedule's position k; a schedule (a function) cannot be
+        stored, so ``"lr"`` is then ``"schedule"`` and the optimizer it is loaded into must be
+        built with the same schedule."""
+        hyper = {name: list(v) if isinstance(v, tuple) else v
+                 for name, v in ((n, getattr(self, n)) for n in self._hyper + ("weight_decay",))}
+        return {"type": type(self).__name__, "steps": self.steps,
+                "lr": "schedule" if callable(self.lr) else self.lr,
+                "hyperparameters": hyper,
+                "state": {name: list(getattr(self, name)) for name in self._buffers}}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned: step count, buffers and hyperparameters
+        (a constant lr too, as torch.optim does).  Everything is checked first (the type, one
+        finite number per parameter in every buffer, each hyperparameter in its range), so a
+        bad state raises ValueError and changes nothing."""
+        self._apply_state(self._checked_state(state))
+
+    def _checked_state(self, state) -> dict:
+        """``state`` validated and converted (floats, tuples), ready for :meth:`_apply_state`."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, dict):
+            raise ValueError(f"{who}: expected a dict (from state_dict()), got {type(state).__name__}")
+        expected = {"type", "steps", "lr", "hyperparameters", "state"}
+        if set(state) != expected:
+            raise ValueError(f"{who}: expected the keys {sorted(expected)}, got {sorted(map(str, state))}")
+        if state["type"] != type(self).__name__:
+            raise ValueError(f"{who}: the state is of a {state['type']!r} optimizer, not "
+                             f"{type(self).__name__!r}")
+        steps = state["steps"]
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps < 2 ** 53:
+            raise ValueError(f"{who}: steps must be an int in [0, 2**53), got {_shown(steps)}")
+        lr = state["lr"]
+        if lr == "schedule" or callable(self.lr):
+            if not (lr == "schedule" and callable(self.lr)):
+                raise ValueError(
+                    f"{who}: the saved optimizer ran with "
+                    f"{'a learning-rate schedule' if lr == 'schedule' else f'the constant lr {lr!r}'}"
+                    f" but this one has {'a schedule' if callable(self.lr) else f'the constant lr {self.lr!r}'}"
+                    f": build it with {'the same schedule' if lr == 'schedule' else 'a constant lr'} "
+                    f"(a schedule's position is the step count, restored)")
+        else:
+            lr = _number(who, "lr", lr)
+        hyper = state["hyperparameters"]
+        names = set(self._hyper) | {"weight_decay"}
+        if not isinstance(hyper, dict) or set(hyper) != names:
+            raise ValueError(f"{who}: hyperparameters must be a dict with {sorted(names)}, got "
+                             f"{sorted(map(str, hyper)) if isinstance(hyper, dict) else hyper!r}")
+        hyper = {n: self._check_hyper(who, n, x) for n, x in hyper.items()}
+        buffers = state["state"]
+        if not isinstance(buffers, dict) or set(buffers) != set(self._buffers):
+            raise ValueError(f"{who}: state must be a dict with the buffers {list(self._buffers)}")
+        out = {}
+        for name, xs in buffers.items():
+            if not isinstance(xs, list) or len(xs) != len(self.params):
+                raise ValueError(f"{who}: buffer {name!r} must be a list of {len(self.params)} "
+                                 f"numbers (one per parameter)")
+            vals = []
+            for i, x in enumerate(xs):
+                ok = isinstance(x, (int, float)) and not isinstance(x, bool)
+                f = float(x) if ok and (isinstance(x, float) or abs(x) < 2 ** 1000) else math.nan
+                if not math.isfinite(f) or (name in self._non_negative and f < 0):
+                    need = "a finite number ≥ 0" if name in self._non_negative else "a finite number"
+                    raise ValueError(f"{who}: {name}[{i}] is {_shown(x)}, not {need}")
+                vals.append(f)
+            out[name] = vals
+        return {"steps": steps, "lr": lr, "hyper": hyper, "buffers": out}
+
+    _non_negative: tuple[str, ...] = ()  # buffers of squares: a negative one has no √
+
+    def _check_hyper(self, who: str, name: str, x):
+        if name == "betas":
+            if not isinstance(x, (list, tuple)) or len(x) != 2:
+                raise ValueError(f"{who}: betas must be a pair (β₁, β₂), got {x!r}")
+            return (_number(who, "β₁", x[0], 0.0, 1.0), _number(who, "β₂", x[1], 0.0, 1.0))
+        hi = 1.0 if name in ("momentum", "alpha") else math.inf
+        return _number(who, name, x, 0.0, hi)
+
+    def _apply_state(self, checked: dict) -> None:
+        self.steps = checked["steps"]
+        if not callable(self.lr):
+            self.lr = checked["lr"]
+        for name, x in checked["hyper"].items():
+            setattr(self, name, x)
+        for name, xs in checked["buffers"].items():
+            setattr(self, name, xs)
+
     def __repr__(self) -> str:
         lr = "schedule" if callable(self.lr) else self.lr
         return f"{type(self).__name__}({len(self.params)} parameters, lr={lr}, steps={self.steps})"
@@ -163,6 +267,8 @@ class Optimizer:
 
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum μ: v ← μv + g, w ← w − ηv."""
+
+    _buffers, _hyper, _non_negative = ('velocity',), ('momentum',), ()
 
     def __init__(self, params: Iterable[Value], lr: Schedule = 0.1, momentum: float = 0.0,
                  weight_decay: float = 0.0) -> None:
@@ -182,6 +288,8 @@ class AdaGrad(Optimizer):
     """Per-parameter rates shrinking with the sum of squared gradients: G ← G + g²,
     w ← w − η g/(√G + ε)."""
 
+    _buffers, _hyper, _non_negative = ('sum_sq',), ('eps',), ('sum_sq',)
+
     def __init__(self, params: Iterable[Value], lr: Schedule = 0.01, eps: float = 1e-10,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
@@ -195,6 +303,8 @@ class AdaGrad(Optimizer):
 
 class RMSProp(Optimizer):
     """AdaGrad with a moving average instead of a sum: s ← αs + (1 − α)g², w ← w − η g/(√s + ε)."""
+
+    _buffers, _hyper, _non_negative = ('mean_sq',), ('alpha', 'eps'), ('mean_sq',)
 
     def __init__(self, params: Iterable[Value], lr: Schedule = 0.01, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
@@ -211,6 +321,8 @@ class RMSProp(Optimizer):
 
 class Adam(Optimizer):
     """Momentum (m) and RMSProp (v) with bias correction: w ← w − η m̂/(√v̂ + ε)."""
+
+    _buffers, _hyper, _non_negative = ('m', 'v'), ('betas', 'eps'), ('v',)
 
     def __init__(self, params: Iterable[Value], lr: Schedule = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

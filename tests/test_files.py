@@ -39,3 +39,22 @@ def test_a_missing_directory_is_an_error_not_a_file_elsewhere(tmp_path):
     with pytest.raises(FileNotFoundError):
         atomic_write(tmp_path / "nope" / "x.bin", lambda f: f.write(b"x"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_rewriting_a_file_keeps_its_permissions_whatever_the_umask(tmp_path, mode):
+    """Re-saving a private (0o600) model file must not make it world-readable (0o644)."""
+    path = tmp_path / "model.json"
+    path.write_bytes(b"old")
+    os.chmod(path, mode)
+    old = os.umask(0o022)
+    try:
+        atomic_write(path, lambda f: f.write(b"new"))
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+        os.umask(0o077)  # a stricter umask does not strip an existing file's bits either
+        atomic_write(path, lambda f: f.write(b"newer"))
+    finally:
+        os.umask(old)
+    assert path.read_bytes() == b"newer"
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]

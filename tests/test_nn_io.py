@@ -112,6 +112,9 @@ def test_load_into_a_model_of_another_shape_names_both(saved):
         nn.load_into(nn.MLP(2, [4, 3], activation="tanh", seed=0), path)
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(ValueError, match="cannot read"):
-        nn.load(tmp_path / "nope.json")
+def test_missing_file_is_a_file_not_found_error_naming_it(tmp_path):
+    """As open() and torch.load say it: FileNotFoundError, not ValueError."""
+    for fn in (nn.load, lambda p: nn.load_into(nn.MLP(2, [1], seed=0), p)):
+        with pytest.raises(FileNotFoundError, match="nope.json") as e:
+            fn(tmp_path / "nope.json")
+        assert "nn.load" in str(e.value) and e.value.filename == str(tmp_path / "nope.json")
