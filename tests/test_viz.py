@@ -179,7 +179,7 @@ def test_a_neuron_reads_as_w_dot_x_plus_b():
     out.backward()
     dot = parse(draw_dot(out).source)
     (op,) = [i for i, a in dot.nodes.items() if i.endswith("op") and a.get("shape") == "record"]
-    assert dot.label(op) == "<t0> w1·0.5 | <t1> + w2·-2 | <t2> + b"
+    assert dot.label(op) == "<t0> w1·0.5 | <t1> + w2·(-2) | <t2> + b"
     into = sorted((dot.record(t)[0], h.split(":")[1]) for t, h, _ in dot.edges if h.startswith(op + ":"))
     assert into == [("b", "t2"), ("w1", "t0"), ("w2", "t1")]
     svg = render(out).decode("utf-8")

@@ -3,10 +3,19 @@ the textbook chapter *Chapter 6: The Backprop Algorithm*.
 
 ``draw_dot(root)`` builds a :class:`graphviz.Digraph` from the public ``Value`` API only:
 
-* one record node per Value, ``label | data 2 | grad 7`` (numbers as ``.4g``);
+* one record node per Value, ``name | data 2 | grad 7`` (numbers as ``.4g``; the name is the
+  label, else ``f``/``v1, v2, ...`` as in the walk-through and ``trace``); "grad —" and a caption
+  while no backward pass has run (:func:`backward_has_run` says how that is told);
 * one small node per op, drawn with the rule's symbol (``+ × max σ …``), between the Values it
-  reads and the Value it makes; plain-number operands (the 2 in ``2 * v``) as small dashed boxes;
-* edges point the way the forward pass flows; gradients flow back along them.
+  reads and the Value it makes; a dot node (a neuron's ``Σ wₖ·xₖ``) as a record of its terms
+  ``w1·x1 | + w2·x2 | + b``, each Value drawn into its term; other plain-number operands (the 2
+  in ``2 * v``) as small dashed boxes;
+* edges point the way the forward pass flows; gradients flow back along them;
+* left to right, unless that would be too wide to read (:func:`auto_rankdir`).
+
+What it returns displays itself in a notebook and has working ``.pipe()``/``.render()``
+without a system Graphviz (:func:`GraphPicture`).  The step pictures of the walk-through are
+laid out once and pinned (:func:`layout_of`), so only colours and numbers change between frames.
 
 ``render(obj, path, format)`` turns a Value, a Digraph or DOT source into SVG or PNG bytes.
 It needs **no system Graphviz**: the ``dot`` program is used when it is on PATH, otherwise
@@ -166,12 +175,14 @@ def _depths(nodes: list[Value]) -> list[int]:
 
 def _dot_terms(v: Value, name) -> tuple[list[str], list[int]]:
     """The terms of a dot node ``Σₖ wₖ·xₖ`` as text, ``["w1·x1", "+ w2·0.5", "+ b"]`` (a Value
-    by its name, a plain number by its value, a factor 1 left out so ``b·1`` reads ``b``), and
+    by its name, a plain number by its value (in parentheses if negative), a factor 1 left out
+    so ``b·1`` reads ``b``), and
     for each of ``v.parents`` (all the Values among the ws, then among the xs) its term."""
     ws, xs = v.operands
     terms, of_parent = [], []
     for k, (w, x) in enumerate(zip(ws, xs)):
         parts = [name(o) if isinstance(o, Value) else _num(o) for o in (w, x)]
+        parts = [f"({t})" if t.startswith("-") else t for t in parts]  # w·(-2), not w·-2
         plain_one = [not isinstance(o, Value) and o == 1 for o in (w, x)]
         text = parts[0] if plain_one[1] else parts[1] if plain_one[0] else f"{parts[0]}·{parts[1]}"
         terms.append(_record_text(text if k == 0 else f"+ {text}"))
@@ -427,7 +438,7 @@ def _make_picture_class(gv):
                 if filename is None:
                     filename = out.with_suffix(".gv").name
                     directory = str(out.parent)
-            source_path = self.save(filename, directory)
+            source_path = self.save(filename, directory=directory)
             out = Path(out) if outfile is not None else Path(f"{source_path}.{fmt}")
             if raise_if_result_exists and out.exists():
                 raise FileExistsError(f"render: output file exists: {str(out)!r}")
