@@ -518,9 +518,17 @@ class _Layout:
             if g.op in _NARY:
                 for gi in range(len(g.keys[0])):
                     for ks in g.keys:
-                        grp = ks[gi]
-                        place([k_ for k_ in grp if kind_of[k_] == "V"])
-                        place([k_ for k_ in grp if kind_of[k_] == "S"])
+                        new = list(dict.fromkeys(k_ for k_ in ks[gi] if k_ not in rows))
+                        if not new:
+                            continue
+                        kinds = set(map(kind_of.__getitem__, new))
+                        if len(kinds) == 1:  # one block of consecutive rows
+                            kd = kinds.pop()
+                            rows.update(zip(new, range(count[kd], count[kd] + len(new))))
+                            count[kd] += len(new)
+                        else:  # V rows and S rows, each consecutive
+                            place([k_ for k_ in new if kind_of[k_] == "V"])
+                            place([k_ for k_ in new if kind_of[k_] == "S"])
             else:
                 for p in range(len(g.keys[0])):
                     place([ks[p] for ks in g.keys if not isinstance(ks[p], tuple)])
