@@ -339,7 +339,8 @@ def _fn_program(fn: Callable, inputs, max_nodes: int, backward: bool, who: str) 
     for k, v in enumerate(order):
         if id(v) not in names:
             names[id(v)] = local.new(v.label, f"v{k}")
-    lines = _header(f"PyTorch version of {getattr(fn, '__qualname__', fname)}, traced at {point}")
+    title = "a lambda" if raw == "<lambda>" else getattr(fn, "__qualname__", fname)
+    lines = _header(f"PyTorch version of {title}, traced at {point}")
     if captured:
         lines.append("# leaves fn does not receive (its parameters), as they were when traced")
         lines += [f"{names[id(v)]} = {_LEAF.format(repr(v.data))}" for v in captured]
