@@ -120,9 +120,8 @@ def _identifier(label: str) -> str:
     character that cannot be in a name replaced by ``_``, runs of ``_`` squeezed
     (``w[1][2][3]`` → ``w_1_2_3``), ``_`` in front of a leading digit; "" if nothing is left."""
     text = unicodedata.normalize("NFKC", label)
-    out = "".join(ch if ("_" + ch).isidentifier() else "_" for ch in text)
-    out = re.sub(r"__+", "_", out).strip("_") if out.strip("_") else ""
-    if out and not out[0].isidentifier():
+    out = re.sub(r"__+", "_", "".join(ch if ("_" + ch).isidentifier() else "_" for ch in text)).strip("_")
+    if out and not out[0].isidentifier():  # a leading digit
         out = "_" + out
     return out
 
@@ -296,7 +295,7 @@ def _trace_inputs(fn: Callable, inputs, who: str) -> tuple[list[str], list[float
         if not len(required) <= len(point) <= n_max:
             want = f"{len(required)}" + ("" if n_max == len(required) else
                                           f" to {n_max}" if n_max < math.inf else " or more")
-            raise TypeError(f"{who}: fn takes {want} positional inputs, got {len(point)} in inputs")
+            raise TypeError(f"{who}: fn takes {want} positional arguments, but inputs has {len(point)} numbers")
     params = required + optional
     names = [params[i] if i < len(params) else f"x{i}" for i in range(len(point))]
     if inputs is not None:  # a Value's label names its input
@@ -339,7 +338,8 @@ def _fn_program(fn: Callable, inputs, max_nodes: int, backward: bool, who: str) 
     for k, v in enumerate(order):
         if id(v) not in names:
             names[id(v)] = local.new(v.label, f"v{k}")
-    lines = _header(f"PyTorch version of {getattr(fn, '__qualname__', fname)}, traced at {point}")
+    title = "a lambda" if raw == "<lambda>" else getattr(fn, "__qualname__", fname)
+    lines = _header(f"PyTorch version of {title}, traced at {point}")
     if captured:
         lines.append("# leaves fn does not receive (its parameters), as they were when traced")
         lines += [f"{names[id(v)]} = {_LEAF.format(repr(v.data))}" for v in captured]

@@ -141,7 +141,7 @@ def test_bad_inputs_are_clear_errors_naming_the_function(who):
         who(lambda a, b: [a, b], [1.0, 2.0])
     with pytest.raises(TypeError, match=rf"{name}: fn must return one Value .*got float"):
         who(lambda a: 2.0, [1.0])
-    with pytest.raises(TypeError, match=rf"{name}: fn takes 2 positional inputs, got 3"):
+    with pytest.raises(TypeError, match=rf"{name}: fn takes 2 positional arguments, but inputs has 3 numbers"):
         who(lambda a, b: a * b, [1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match=rf"{name}: fn takes \*args.*inputs="):
         who(lambda *xs: Value.sum(xs))
@@ -242,6 +242,16 @@ def test_a_wrong_counterpart_is_caught(monkeypatch):
     report = check_with_torch((x * 2).tanh())
     assert not report.passed and report.max_abs_diff > 1e-3
     assert "FAILED" in str(report)
+
+
+@needs_torch
+def test_a_wrong_rule_of_ours_is_caught(monkeypatch):
+    # tanh' written as 1 − z instead of 1 − z²: PyTorch derives its own gradient and disagrees
+    monkeypatch.setitem(RULES, "tanh", rules.rule("tanh", "tanh", "x", "m.tanh(x)", "1.0 - z"))
+    x = Value(0.4, "x")
+    report = check_with_torch((x * 2).apply("tanh"))
+    assert report.value.passed and not report.grads[0].passed
+    assert report.worst.name == "∂v2/∂x"
 
 
 @needs_torch
