@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SEED = re.compile(r"seed[ _]?0\d\d|seed blog|the seed\b", re.I)
-TIMING = re.compile(r"\d[\d.,]*\s*(?:ms|µs|s|seconds?|minutes?)\b|\d+(?:\.\d+)?\s*× faster")
+TIMING = re.compile(r"(?<![\w.])\d[\d.,]*\s*(?:ms|µs|s|seconds?|minutes?)\b|\d+(?:\.\d+)?\s*× faster")
 
 
 def cells(path: Path) -> list[dict]:
