@@ -113,7 +113,7 @@ def _attribute_members(prefix: str, value) -> Iterator[tuple[str, Union[Value, "
 class Module:
     """Base class: anything with parameters, written as in PyTorch.
 
-    A subclass sets its parameters (``Value``\ s), sub-modules, and lists/tuples/dicts of
+    A subclass sets its parameters (Values), sub-modules, and lists/tuples/dicts of
     them as attributes, and defines ``forward`` (or ``__call__``)::
 
         class Net(nn.Module):

@@ -146,3 +146,42 @@ def test_zero_grad_and_layer_returns():
 def test_bad_arguments_get_clear_errors(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_the_forward_builds_no_error_message_unless_it_raises(monkeypatch):
+    """repr(self) per call in case an error needed it cost 12% of a forward: messages are
+    built only when raising, and still name the module then."""
+    calls = []
+    for cls in (nn.Neuron, nn.Layer, nn.MLP, nn.Linear):
+        monkeypatch.setattr(cls, "__repr__", lambda self, c=cls: calls.append(c) or c.__name__)
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    model([0.5, -0.5])
+    model.layers[0]((0.5, -0.5))
+    model.layers[0].neurons[0]([0.5, -0.5])
+    nn.Linear(2, 3, seed=0)([1.0, 2.0])
+    assert calls == []
+    with pytest.raises(ValueError, match="^Layer: expected 2 inputs, got 3$"):
+        model([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="^Neuron: expected 2 inputs, got 1$"):
+        model.layers[0].neurons[0]([1.0])
+
+
+def test_a_weight_replaced_in_the_list_is_the_one_the_neuron_uses():
+    """Nothing is cached between calls: the (w, b) tuple is built from the live list."""
+    neuron = nn.Neuron(2, activation="linear", seed=0)
+    neuron.w[1] = Value(5.0)
+    neuron.b = Value(-1.0)
+    y = neuron([0.0, 2.0])
+    assert y.data == 9.0
+    y.backward()
+    assert neuron.w[1].grad == 2.0 and neuron.b.grad == 1.0
+    assert neuron.parameters()[1] is neuron.w[1]
+
+
+def test_inputs_of_any_sequence_type_still_work():
+    model = nn.MLP(2, [3, 1], seed=0)
+    ref = model([0.25, -1.0]).data
+    assert model((0.25, -1.0)).data == ref
+    assert model(iter([0.25, -1.0])).data == ref
+    assert model([Value(0.25), -1.0]).data == ref
+    assert nn.MLP(1, [2, 1], seed=0)(Value(0.5)).data == nn.MLP(1, [2, 1], seed=0)([0.5]).data
