@@ -60,8 +60,8 @@ class History:
 def _sizes(model: Module) -> tuple[int, int]:
     nin, nout = getattr(model, "nin", None), getattr(model, "nout", None)
     if not isinstance(model, Module) or not isinstance(nin, int) or not isinstance(nout, int):
-        raise TypeError(f"fit: model must be an nn.Module with int sizes nin and nout (MLP, "
-                        f"Sequential, Linear...; a custom module reads them from its first and last "
+        raise TypeError(f"fit: model must be an nn.MLP, Sequential, Linear or other nn.Module with "
+                        f"int sizes nin and nout (a custom module reads them from its first and last "
                         f"sub-modules, or sets self.nin and self.nout), got {type(model).__name__}")
     return nin, nout
 

@@ -296,5 +296,5 @@ def test_bad_arguments_get_clear_errors_before_any_step(kw, error, match, compil
 
 
 def test_fit_refuses_what_is_not_a_model():
-    with pytest.raises(TypeError, match="fit: model must be an nn.Module"):
+    with pytest.raises(TypeError, match="fit: model must be an nn.MLP"):
         nn.fit(lambda x: Value(0.0), "hinge", nn.SGD([Value(1.0)], lr=0.1), nn.moons(4))
