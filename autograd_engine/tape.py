@@ -70,6 +70,7 @@ and its operands — never a silent NaN.
 from __future__ import annotations
 
 import random
+from itertools import chain
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Callable, Sequence
@@ -551,14 +552,13 @@ class _Layout:
         for g in ordered:
             g.out = [rows[node_id[t]] for t in g.nodes]
             if g.op in _NARY:
+                k = len(g.keys)
                 for gi in range(len(g.keys[0])):
-                    cols = list(zip(*[ks[gi] for ks in g.keys]))  # n tuples of k keys
-                    k = len(g.keys)
-                    isv = np.array([list(map(vkeys.__contains__, col)) for col in cols],
-                                   dtype=bool).reshape(len(cols), k)
-                    rws = np.array([list(map(rows.__getitem__, col)) for col in cols],
-                                   dtype=np.intp).reshape(len(cols), k)
-                    g.operands.append(("nary", isv, rws))
+                    n = len(g.keys[0][gi])
+                    flat = list(chain.from_iterable(ks[gi] for ks in g.keys))  # node-major
+                    isv = np.fromiter(map(vkeys.__contains__, flat), bool, k * n)
+                    rws = np.fromiter(map(rows.__getitem__, flat), np.intp, k * n)
+                    g.operands.append(("nary", isv.reshape(k, n).T, rws.reshape(k, n).T))
             else:
                 for p in range(len(g.keys[0])):
                     col = [ks[p] for ks in g.keys]

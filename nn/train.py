@@ -289,6 +289,8 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     _check_fit_args(model, optimizer, epochs, batch_size, l2, early_stopping, val)
     train = _dataset(train, "train", nin)
     val = _dataset(val, "val", nin) if val is not None else None
+    if backend != "numpy" and not compiled:
+        raise ValueError(f"fit: backend={backend!r} is the compiled tape's; pass compiled=True")
     engine = _Engine(model, L, compiled, float(l2), backend)
     params = engine.params
     engine.targets(train)  # a bad label is its own error, before any step

@@ -91,6 +91,10 @@ def test_domain_errors_on_torch_are_as_clear_as_on_numpy():
 
 def test_backend_and_device_are_checked():
     w = W[0]
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="pass compiled=True"):
+        nn.fit(model, "hinge", nn.SGD(model.parameters()), nn.moons(8, seed=0), epochs=1,
+               backend="torch")
     with pytest.raises(ValueError, match="backend must be one of 'numpy', 'torch'"):
         compile(lambda x: x * w, 1, backend="jax")
     with pytest.raises(ValueError, match="needs backend='torch'"):
