@@ -242,17 +242,28 @@ def _seeds(grad_outputs, outs: list, value_type, create_graph: bool) -> list:
 
 
 def _order(outs: list) -> list:
-    """One topological order for several roots: each root's order, minus what came before
-    (every node still follows all of its parents)."""
+    """One topological order for several roots, in one walk: topological_order's depth-first
+    search with a single visited set, so a node shared by many roots is expanded once."""
     if len(outs) == 1:
         return topological_order(outs[0])
-    seen: set = set()
     order: list = []
-    for o in outs:
-        for v in topological_order(o):
-            if v not in seen:
-                seen.add(v)
-                order.append(v)
+    seen: set = set()
+    stack: list = list(reversed(outs))
+    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
+    while stack:
+        v = pop()
+        if v is None:
+            emit(pop())
+            continue
+        if v in seen:
+            continue
+        mark(v)
+        if v._a is None:
+            emit(v)
+            continue
+        push(v)
+        push(None)
+        stack.extend(v.parents)
     return order
 
 

@@ -166,7 +166,8 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
         n, m = len(xs), len(outs)
         how = ("forward" if n < m else "reverse") if mode == "auto" else mode
         if how == "forward":
-            cols = [_tangents(outs, {x: 1.0}, graph) for x in xs]
+            order = _order(outs)  # one graph, n sweeps
+            cols = [_tangents(outs, {x: 1.0}, graph, order) for x in xs]
             rows = [tuple(c[i] for c in cols) for i in range(m)]
             passes = n
         else:
@@ -195,7 +196,8 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
         xs = [leaves[i] for i in picked]
         g = _gradient_graph(f, leaves, xs, who)
         if mode == "forward":
-            cols = [_tangents(g, {x: 1.0}, graph) for x in xs]
+            order = _order(g)  # the gradient's graph, ordered once for its n sweeps
+            cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
             rows = [tuple(c[i] for c in cols) for i in range(len(xs))]
         else:
             rows = [tuple(_reverse(gi, xs, 1.0, graph)) for gi in g]
@@ -279,12 +281,15 @@ def _sweep(order: list, seeds: dict, outs: list, graph: bool) -> list:
     return [get(o, 0.0) for o in outs]
 
 
-def _tangents(outs: list, seeds: dict, graph: bool) -> list:
+def _tangents(outs: list, seeds: dict, graph: bool, order: list | None = None) -> list:
+    """One tangent sweep over the graph of ``outs`` (``order``: its topological order, when the
+    caller sweeps the same graph many times)."""
+    order = _order(outs) if order is None else order
     if graph:
         with enable_grad():
-            ts = _sweep(_order(outs), seeds, outs, True)
+            ts = _sweep(order, seeds, outs, True)
         return ts
-    ts = _sweep(_order(outs), seeds, outs, False)
+    ts = _sweep(order, seeds, outs, False)
     for o, t in zip(outs, ts):
         _finite(t, o, "jvp")
     return ts
