@@ -109,6 +109,20 @@ def _sum(xs):
     return sum(xs)
 
 
+def stacked_dot(ws, xs, broadcast: Callable, einsum: Callable):
+    """Σᵢ wᵢ·xᵢ of (n, k, B) stacks, for any array library (``broadcast``, ``einsum`` its
+    own): k weight rows (n, k, 1) against shared inputs (n, 1, B) are the matrix product
+    Wᵀ·X (and the mirror case); any other mix of size-1 axes broadcasts."""
+    _, kw, bw = ws.shape
+    _, kx, bx = xs.shape
+    if bw == 1 and kx == 1:
+        return ws[:, :, 0].T @ xs[:, 0, :]
+    if kw == 1 and bx == 1:
+        return xs[:, :, 0].T @ ws[:, 0, :]
+    ws, xs = broadcast(ws, xs)
+    return einsum("ikb,ikb->kb", ws, xs)
+
+
 def _dot(ws, xs):
     """Σᵢ wᵢ·xᵢ over the first axis.
 
@@ -118,14 +132,7 @@ def _dot(ws, xs):
     Wᵀ·X, (k, n)·(n, B) → (k, B), the array meaning of Σᵢ wⱼᵢ xᵢ for every j and sample."""
     if isinstance(ws, np.ndarray) and isinstance(xs, np.ndarray):
         if ws.ndim == xs.ndim == 3:
-            _, kw, bw = ws.shape
-            _, kx, bx = xs.shape
-            if bw == 1 and kx == 1:
-                return ws[:, :, 0].T @ xs[:, 0, :]
-            if kw == 1 and bx == 1:
-                return xs[:, :, 0].T @ ws[:, 0, :]
-            ws, xs = np.broadcast_arrays(ws, xs)
-            return np.einsum("ikb,ikb->kb", ws, xs)
+            return stacked_dot(ws, xs, np.broadcast_arrays, np.einsum)
         if ws.ndim == xs.ndim == 2:
             if ws.shape[1] == 1 and xs.shape[1] != 1:
                 return np.dot(ws[:, 0], xs)

@@ -22,6 +22,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .tape import stacked_dot
+
 __all__ = ["torch_math", "torch_ops"]
 
 
@@ -62,14 +64,7 @@ def torch_math(device=None):
         weight rows against shared inputs being the matrix product Wᵀ·X."""
         if isinstance(ws, T) and isinstance(xs, T):
             if ws.dim() == xs.dim() == 3:
-                _, kw, bw = ws.shape
-                _, kx, bx = xs.shape
-                if bw == 1 and kx == 1:
-                    return ws[:, :, 0].T @ xs[:, 0, :]
-                if kw == 1 and bx == 1:
-                    return xs[:, :, 0].T @ ws[:, 0, :]
-                ws, xs = torch.broadcast_tensors(ws, xs)
-                return torch.einsum("ikb,ikb->kb", ws, xs)
+                return stacked_dot(ws, xs, torch.broadcast_tensors, torch.einsum)
             if ws.dim() == xs.dim() == 2:
                 ws, xs = torch.broadcast_tensors(ws, xs)
                 return torch.einsum("ij,ij->j", ws, xs)
