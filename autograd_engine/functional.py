@@ -194,14 +194,15 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
     def hess(*args):
         leaves, picked, graph = _inputs(f, args, argnums, who)
         xs = [leaves[i] for i in picked]
-        g = _gradient_graph(f, leaves, xs, who)
+        out, g = _gradient_graph(f, leaves, xs, who)
         if mode == "forward":
             order = _order(g)  # the gradient's graph, ordered once for its n sweeps
             cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
             rows = [tuple(c[i] for c in cols) for i in range(len(xs))]
         else:
             rows = [tuple(_reverse(gi, xs, 1.0, graph)) for gi in g]
-        return Result(rows, passes=1 + len(xs), mode=f"{mode}-over-reverse")
+        return Result(rows, passes=1 + len(xs), mode=f"{mode}-over-reverse",
+                      value=out if graph else out.data)
 
     hess.__name__ = f"hessian({_name(f)})"
     return hess
@@ -306,10 +307,11 @@ def _graph_grads(out: Value, xs: list) -> list:
     return [Value(0.0) if g is None else g for g in gs]
 
 
-def _gradient_graph(f: Callable, leaves: list, xs: list, who: str) -> list:
+def _gradient_graph(f: Callable, leaves: list, xs: list, who: str) -> tuple[Value, list]:
+    """f's output and its gradient with respect to ``xs`` built as a graph."""
     out = _output(_call(f, leaves, who), _name(f), who)
     with enable_grad():
-        return _graph_grads(out, xs)
+        return out, _graph_grads(out, xs)
 
 
 def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[list, list, bool]:

@@ -187,6 +187,7 @@ def test_hvp_equals_hessian_times_v_in_two_passes():
     H = hessian(f)(*p)
     assert hv == pytest.approx([sum(H[i][j] * v[j] for j in range(3)) for i in range(3)], rel=1e-12)
     assert hvp(f, p, v).passes == 2 and value == pytest.approx(f(*map(Value, p)).data)
+    assert H.value == value  # a matrix carries f's value at the point
     Hr = hessian(f, mode="reverse")(*p)
     assert flat(Hr) == pytest.approx(flat(H), rel=1e-12)
     assert all(H[i][j] == pytest.approx(H[j][i], rel=1e-12) for i in range(3) for j in range(3))
