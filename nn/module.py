@@ -1,4 +1,8 @@
-"""Neurons, layers and MLPs made of ``Value``s (micrograd-compatible, PyTorch-shaped).
+"""Neurons, layers and MLPs made of ``Value``s (micrograd-compatible), and the PyTorch-shaped
+modules: :class:`Module` subclasses whose attributes are their parameters and sub-modules,
+:class:`Linear`, :class:`Sequential` and the activation modules (:class:`ReLU`, :class:`Tanh`,
+:class:`Sigmoid`, :class:`LeakyReLU`, :class:`Identity`), ``train()``/``eval()`` and
+``state_dict()``/``load_state_dict()``.
 
 A neuron computes ``act(Σᵢ wᵢxᵢ + b)`` (seed 000: aᵢ = Σⱼ wᵢⱼ zⱼ + bᵢ, zᵢ = f(aᵢ)).  The sum is
 ONE n-ary node, ``Value.dot(w + [b], x + [1])``: a 16-input neuron is a dot node and an

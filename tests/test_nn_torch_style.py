@@ -390,3 +390,41 @@ def test_fit_names_what_a_custom_module_without_sizes_needs():
 
     with pytest.raises(TypeError, match=r"sets self.nin and self.nout\), got Bare"):
         nn.fit(Bare(), "mse", nn.SGD(Bare().parameters()), ([[1.0]], [1.0]), epochs=1)
+
+
+def test_optimizer_state_dict_is_a_copy_and_a_bad_state_changes_nothing():
+    model = nn.MLP(2, [2, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    opt.zero_grad()
+    model([1.0, -1.0]).backward()
+    opt.step()
+    state = opt.state_dict()
+    assert state["type"] == "SGD" and state["steps"] == 1 and state["hyperparameters"]["momentum"] == 0.9
+    state["state"]["velocity"][0] = 123.0  # the caller's copy: the optimizer is not touched
+    assert opt.velocity[0] != 123.0
+    other = nn.SGD(model.parameters(), lr=0.5, momentum=0.1)
+    before = other.state_dict()
+    for bad, match in [({**state, "type": "Adam"}, "'Adam' optimizer, not 'SGD'"),
+                       ({**state, "hyperparameters": {"momentum": 1.0, "weight_decay": 0.0}}, "momentum"),
+                       ({**state, "lr": -1.0}, "lr must be a number"),
+                       ({**state, "extra": 1}, "expected the keys")]:
+        with pytest.raises(ValueError, match=match):
+            other.load_state_dict(bad)
+        assert other.state_dict() == before
+    other.load_state_dict(state)
+    assert (other.lr, other.momentum, other.steps, other.velocity[0]) == (0.1, 0.9, 1, 123.0)
+
+
+def test_a_schedule_cannot_be_stored_so_both_sides_must_have_one():
+    ps = nn.MLP(2, [1], seed=0).parameters()
+    sched = nn.SGD(ps, lr=nn.step_decay(0.1, 0.5, 2))
+    sched.steps = 5
+    state = sched.state_dict()
+    assert state["lr"] == "schedule"
+    with pytest.raises(ValueError, match="ran with a learning-rate schedule but this one has the constant lr 0.1"):
+        nn.SGD(ps, lr=0.1).load_state_dict(state)
+    with pytest.raises(ValueError, match="constant lr 0.1 but this one has a schedule"):
+        nn.SGD(ps, lr=nn.step_decay(0.1, 0.5, 2)).load_state_dict(nn.SGD(ps, lr=0.1).state_dict())
+    resumed = nn.SGD(ps, lr=nn.step_decay(0.1, 0.5, 2))
+    resumed.load_state_dict(state)
+    assert resumed.current_lr() == 0.1 * 0.5 ** 2  # the schedule's position: step 5
