@@ -81,7 +81,7 @@ def _counts(n: int, k: int) -> list[int]:
 
 
 def xor(n: int = 4, noise: float = 0.0, seed: Seed = 0) -> Dataset:
-    """XOR (seed 002): (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.  n = 4 with no noise is the truth
+    """XOR (the AD talk, *So you think you know backpropagation?*): (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.  n = 4 with no noise is the truth
     table; larger n cycles through the four corners (with ``noise``, Gaussian blobs)."""
     _check("xor", n, noise, n_min=4)
     corners = [(0.0, 0.0, 0), (0.0, 1.0, 1), (1.0, 0.0, 1), (1.0, 1.0, 0)]

@@ -4,7 +4,7 @@ modules: :class:`Module` subclasses whose attributes are their parameters and su
 :class:`Sigmoid`, :class:`LeakyReLU`, :class:`Identity`), ``train()``/``eval()`` and
 ``state_dict()``/``load_state_dict()``.
 
-A neuron computes ``act(Σᵢ wᵢxᵢ + b)`` (seed 000: aᵢ = Σⱼ wᵢⱼ zⱼ + bᵢ, zᵢ = f(aᵢ)).  The sum is
+A neuron computes ``act(Σᵢ wᵢxᵢ + b)`` (the backprop chapter: aᵢ = Σⱼ wᵢⱼ zⱼ + bᵢ, zᵢ = f(aᵢ)).  The sum is
 ONE n-ary node, ``Value.dot(w + [b], x + [1])``: a 16-input neuron is a dot node and an
 activation node, not a 32-deep chain of ``*`` and ``+``.
 
@@ -49,7 +49,7 @@ from autograd_engine import Value
 
 Seed = Union[int, random.Random, None]
 
-#: activation name -> function of a Value (seed 000's f in zᵢ = f(aᵢ))
+#: activation name -> function of a Value (the chapter's f in zᵢ = f(aᵢ))
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "relu": Value.relu,
     "tanh": Value.tanh,
