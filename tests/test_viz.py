@@ -204,9 +204,9 @@ def test_highlight_an_edge_marks_both_ends_and_labels_the_local_gradient(graph_0
     for (child, parent), local in (((f, x), "∂f/∂x = 7"), ((y, b), "∂y/∂b = 1")):
         dot = parse(draw_dot(f, highlight=(child, parent)).source)
         assert marked(dot) == {child.label, parent.label}
-        labelled = [(t, h, e) for t, h, e in dot.edges if "label" in e]
+        labelled = [(t, h, e) for t, h, e in dot.edges if "xlabel" in e]  # xlabel: no doubled ranks
         (tail, head, attrs), = labelled
-        assert attrs["label"] == local and attrs["color"] == HIGHLIGHT_COLOUR
+        assert attrs["xlabel"] == local and attrs["color"] == HIGHLIGHT_COLOUR
         assert tail == dot.by_label(parent.label)  # parent → child's op → child, both marked
         assert (head, dot.by_label(child.label)) in [(t, h) for t, h, e in dot.edges if e.get("color") == HIGHLIGHT_COLOUR]
         assert dot.nodes[head]["color"] == HIGHLIGHT_COLOUR
@@ -436,9 +436,9 @@ def test_each_step_picture_highlights_its_edge_with_the_gradients_so_far():
     for step, digraph in step_pictures(f, rankdir="TB"):
         dot = parse(digraph.source)
         assert "rankdir=TB" in digraph.source  # draw options reach draw_dot
-        (tail, head, attrs), = [e for e in dot.edges if "label" in e[2]]
+        (tail, head, attrs), = [e for e in dot.edges if "xlabel" in e[2]]
         child, parent = step.node.label, step.parent.label
-        assert attrs["label"] == f"∂{child}/∂{parent} = {step.local:g}"
+        assert attrs["xlabel"] == f"∂{child}/∂{parent} = {step.local:g}"
         assert tail == dot.by_label(parent) and marked(dot) == {child, parent}
         # drawn right after this step: the parent shows its gradient so far (b: 7, then 9)
         assert dot.record(dot.by_label(parent))[2] == f"grad {step.parent_grad:g}"
