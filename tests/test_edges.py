@@ -517,3 +517,18 @@ def test_trace_refuses_a_picture_file_named_for_another_format(capsys, tmp_path,
     assert main(["trace", "a*b", "a=1", "b=2", option, name]) == 2
     out, err = capsys.readouterr()
     assert out == "" and hint in err and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("script, match", [("sleep 5", r"stopped after 0.5 s \(system dot\)"),
+                                           ("echo 'Error: syntax error in line 1' >&2; exit 1",
+                                            "Graphviz could not lay out the graph: Error: syntax error")])
+def test_system_dot_is_bounded_by_the_same_budget(tmp_path, monkeypatch, script, match):
+    from autograd_engine.teach import viz
+
+    dot = tmp_path / "dot"
+    dot.write_text(f"#!/bin/sh\ncat > /dev/null\n{script}\n")
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setattr(viz, "LAYOUT_SECONDS", 0.5)
+    with pytest.raises(ValueError, match=match):
+        viz._layout_svg("digraph { a -> b }")
