@@ -5,8 +5,8 @@ Each loss takes one sample's model output (a Value, or a list of Values) and its
 Nothing branches on ``.data``: the log-sum-exp shift is a ``max`` op, and the stable
 binary cross-entropy uses ``relu``/``abs``, which the tape evaluates element-wise.
 
-A batch loss is the mean of the per-sample losses (seed 000, eq. 6.5: the gradient step uses
-(1/B) Σₘ ∂L(m)/∂w), plus an L2 term λ·Σw² on the parameters (seed 002).
+A batch loss is the mean of the per-sample losses (*Chapter 6: The Backprop Algorithm*, eq. 6.5: the gradient step uses
+(1/B) Σₘ ∂L(m)/∂w), plus an L2 term λ·Σw² on the parameters (van Omme's talk *So you think you know backpropagation?*).
 
 :class:`Loss` bundles a per-sample loss with how class labels become targets and how a
 model's output becomes a predicted class, so :func:`nn.fit` can report accuracy; ``LOSSES``
@@ -46,7 +46,7 @@ def _pair(output, target, who: str) -> tuple[list, list]:
 
 
 def mse(output, target) -> Value:
-    """Squared error of one sample, ‖y − ŷ‖² = Σₖ (yₖ − tₖ)² (seed 002's XOR loss; the batch
+    """Squared error of one sample, ‖y − ŷ‖² = Σₖ (yₖ − tₖ)² (the AD talk's XOR loss; the batch
     loss is its mean, L = (1/|X|) Σ ‖y − ŷ‖²).  ∂/∂yₖ = 2(yₖ − tₖ)."""
     ys, ts = _pair(output, target, "mse")
     diffs = [y - t for y, t in zip(ys, ts)]
@@ -54,7 +54,7 @@ def mse(output, target) -> Value:
 
 
 def softmax_cross_entropy(logits, target) -> Value:
-    """L = −Σₖ tₖ log yₖ with yₖ = exp(aₖ) / Σⱼ exp(aⱼ) (seed 000), for logits a and a target
+    """L = −Σₖ tₖ log yₖ with yₖ = exp(aₖ) / Σⱼ exp(aⱼ) (the backprop chapter), for logits a and a target
     t: one-hot numbers or Values, or a class index (an int in 0..K−1; anything else is a
     ValueError).
 
@@ -63,7 +63,7 @@ def softmax_cross_entropy(logits, target) -> Value:
 
         lse(a) = m + log Σⱼ exp(aⱼ − m)          every exp(aⱼ − m) ≤ 1: no overflow
 
-    Its gradient is seed 000's δₖ = ∂L/∂aₖ = yₖ − tₖ (for Σₖ tₖ = 1); the shift m cancels
+    Its gradient is the chapter's δₖ = ∂L/∂aₖ = yₖ − tₖ (for Σₖ tₖ = 1); the shift m cancels
     exactly (∂lse/∂m = 1 − Σⱼ yⱼ = 0).
     """
     a = _seq(logits, "softmax_cross_entropy")
@@ -110,14 +110,14 @@ def hinge(score, target) -> Value:
 
 
 def l2(parameters: Sequence[Value], lam: float) -> Value:
-    """λ·Σ w² over ``parameters`` (seed 002's regulariser Ω; micrograd's ``alpha * sum(p*p)``),
+    """λ·Σ w² over ``parameters`` (the AD talk's regulariser Ω; micrograd's ``alpha * sum(p*p)``),
     one dot node: ∂/∂w = 2λw."""
     ps = list(parameters)
     return lam * Value.dot(ps, ps)
 
 
 def mean(losses: Sequence[Value]) -> Value:
-    """(1/B) Σ L(m): the batch loss of seed 000's eq. 6.5."""
+    """(1/B) Σ L(m): the batch loss of the chapter's eq. 6.5."""
     losses = list(losses)
     if not losses:
         raise ValueError("mean: no losses (an empty batch)")

@@ -4,7 +4,7 @@ One step of each, for a parameter w with gradient g = ∂L/∂w (+ weight_decay�
 of an L2 term (weight_decay/2)·w²), at step t = 1, 2, ... with learning rate η:
 
 =========  ===================================================================================
-SGD        v ← μ·v + g (v = g at t = 1);  w ← w − η·v          (μ = 0: seed 000's w ← w − η g)
+SGD        v ← μ·v + g (v = g at t = 1);  w ← w − η·v          (μ = 0: the chapter's w ← w − η g)
 AdaGrad    G ← G + g²;                     w ← w − η·g / (√G + ε)
 RMSProp    s ← α·s + (1 − α)·g²;           w ← w − η·g / (√s + ε)
 Adam       m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ);

@@ -1,6 +1,6 @@
 """The training loop: :func:`fit`, with :func:`evaluate` and :func:`predict`.
 
-One epoch is seed 000's Figure 6.7: for each mini-batch of B samples, the forward pass, the
+One epoch is the backprop chapter's Figure 6.7: for each mini-batch of B samples, the forward pass, the
 batch loss (1/B) Σₘ L(m) (+ λ·Σw²), the backward pass, and the optimizer's step
 (w ← w − (η/B) Σₘ ∂L(m)/∂w for plain SGD).  After each epoch the validation loss is computed
 under ``no_grad()``; with ``early_stopping=patience`` training stops once it has not improved
@@ -171,7 +171,7 @@ class _Engine:
 
     # ---- what fit needs ---------------------------------------------------------------------
     def train_step(self, batch: Dataset, optimizer: Optimizer) -> tuple[float, int]:
-        """One step of seed 000's Fig. 6.7 on a batch: returns (batch loss, correct count)."""
+        """One step of the chapter's Figure 6.7 on a batch: returns (batch loss, correct count)."""
         for p in self.params:
             p.grad = 0.0
         if self.compiled:
@@ -264,7 +264,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         backend: str = "numpy") -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
-    Each epoch: for every mini-batch (seed 000, Fig. 6.7), zero the gradients, forward, the
+    Each epoch: for every mini-batch (the backprop chapter's Figure 6.7), zero the gradients, forward, the
     batch loss (1/B) Σₘ L(m) + λ·Σw², backward, ``optimizer.step()``; then, with ``val``,
     the validation loss and accuracy under ``no_grad()`` (no graph, no ``.grad`` touched).
 

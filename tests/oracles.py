@@ -84,7 +84,7 @@ def engine_grads(f: Callable, point: Sequence[float]) -> tuple[float, list[float
 
 
 def finite_differences(f: Callable, point: Sequence[float], eps: float = 1e-6) -> list[float]:
-    """Central differences (f(x+h) − f(x−h)) / 2h for each coordinate (seed 002), on floats."""
+    """Central differences (f(x+h) − f(x−h)) / 2h for each coordinate (the AD talk), on floats."""
     grads = []
     for i in range(len(point)):
         hi = list(point); hi[i] += eps

@@ -1,4 +1,4 @@
-"""``autograd-engine trace`` / ``demo``: seed 004 traced edge by edge; every kind of bad input is
+"""``autograd-engine trace`` / ``demo``: Florance's blog post traced edge by edge; every kind of bad input is
 one line on stderr and exit code 2 (in-process for speed, and all at once as subprocesses)."""
 
 import subprocess
@@ -11,7 +11,7 @@ from autograd_engine.cli import main
 from autograd_engine.cli.trace import TraceError, build, parse_assignments
 
 CLI = [sys.executable, "-m", "autograd_engine.cli"]
-SEED_004 = ["trace", "(a+b)*(b+c)", "a=-1", "b=3", "c=4"]
+FLORANCE_EXAMPLE = ["trace", "(a+b)*(b+c)", "a=-1", "b=3", "c=4"]
 
 
 def section(out: str, title: str) -> list[list[str]]:
@@ -20,8 +20,8 @@ def section(out: str, title: str) -> list[list[str]]:
     return [line.split() for line in lines if not set(line) <= {"─", " "}]
 
 
-def test_trace_seed_004(capsys):
-    assert main(SEED_004) == 0
+def test_trace_florance_example(capsys):
+    assert main(FLORANCE_EXAMPLE) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.startswith("f = (a+b)*(b+c)   at a = -1, b = 3, c = 4")
@@ -62,9 +62,9 @@ def test_names_skip_the_variables_names():
 
 def test_trace_with_pictures_needs_the_viz_extra_only_when_asked(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "graphviz", None)  # as if the [viz] extra were not installed
-    assert main(SEED_004) == 0
+    assert main(FLORANCE_EXAMPLE) == 0
     capsys.readouterr()
-    assert main([*SEED_004, "--svg", str(tmp_path / "g.svg")]) == 2
+    assert main([*FLORANCE_EXAMPLE, "--svg", str(tmp_path / "g.svg")]) == 2
     out, err = capsys.readouterr()
     assert err.count("\n") == 1 and err.startswith("autograd-engine trace: error: ")
     assert "pip install 'autograd-engine[viz]'" in err
@@ -142,8 +142,8 @@ def test_demo_prints_the_tour_and_writes_nothing(tmp_path):
     run = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 0 and run.stderr == ""
     out = run.stdout
-    assert "  ∂f/∂a = 7\n  ∂f/∂b = 9\n  ∂f/∂c = 2" in out  # seed 004
-    assert "∂f/∂x = y = 3 and ∂f/∂y = x = -2" in out  # seed 004's f = x·y at x = −2, y = 3
+    assert "  ∂f/∂a = 7\n  ∂f/∂b = 9\n  ∂f/∂c = 2" in out  # Florance's blog post
+    assert "∂f/∂x = y = 3 and ∂f/∂y = x = -2" in out  # Florance's f = x·y at x = −2, y = 3
     assert "= (7, 9, 2) took 3 forward passes (18 edge visits)" in out
     assert "one backward pass gave all three (6 edge visits)" in out
     assert "\npassed; worst:" in out
@@ -181,13 +181,13 @@ def test_trace_writes_the_graph_and_one_picture_per_step(capsys, tmp_path):
 
 def test_a_missing_directory_is_refused_before_the_trace(capsys, tmp_path):
     pytest.importorskip("graphviz")
-    assert main([*SEED_004, "--svg", str(tmp_path / "no" / "g.svg")]) == 2
+    assert main([*FLORANCE_EXAMPLE, "--svg", str(tmp_path / "no" / "g.svg")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "--svg: the directory" in err
 
 
 def test_demo_names_its_sources_by_title_and_author():
-    """Issue 16: "Seed 004" told a reader nothing; the demo names each source."""
+    """Issue 16: a bare source number told a reader nothing; the demo names each source."""
     run = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=60)
     assert "seed 0" not in run.stdout.lower()
     assert "Benedict Florance's 2018 blog post on backpropagation and local gradients" in run.stdout

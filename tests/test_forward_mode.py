@@ -1,5 +1,5 @@
 """Forward mode (tangents pushed from one input) agrees with reverse mode on every op and on
-random graphs, and needs one pass per input where backward() needs one pass for all (seed 002)."""
+random graphs, and needs one pass per input where backward() needs one pass for all (the AD talk)."""
 
 import math
 import random
@@ -27,13 +27,13 @@ def test_forward_mode_equals_reverse_mode_on_every_op(case):
         assert fwd.passes == len(xs)
 
 
-def test_seed_004_three_inputs_three_forward_passes():
+def test_florance_example_three_inputs_three_forward_passes():
     a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
     x, y = a + b, b + c
     f = x * y
     res = forward_derivative(f, [a, b, c])
     assert res == ForwardResult(14.0, (7.0, 9.0, 2.0), 3, 18)  # 6 edges visited in each of 3 passes
-    one = forward_derivative(f, b)  # seed 004 pushes b forward: ∂f/∂b = 9
+    one = forward_derivative(f, b)  # Florance's blog post pushes b forward: ∂f/∂b = 9
     assert (one.derivative, one.passes, one.edge_visits) == (9.0, 1, 6)
     assert (a.grad, b.grad, c.grad, f.grad) == (0.0, 0.0, 0.0, 0.0)  # no .grad touched
     # an interior node: its tangent held at 1 gives ∂f/∂x = y = 7, backward()'s x.grad
@@ -43,7 +43,7 @@ def test_seed_004_three_inputs_three_forward_passes():
     assert forward_derivative(f, []).passes == 0
 
 
-def test_seed_002_chain_forward_accumulation():
+def test_ad_talk_chain_forward_accumulation():
     """y = f(g(h(x))): dw₃/dx = dw₃/dw₂ · dw₂/dw₁ · dw₁/dx, here y = exp(tanh(x²))."""
     x = Value(0.7)
     y = (x ** 2).tanh().exp()

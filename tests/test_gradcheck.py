@@ -1,4 +1,4 @@
-"""gradcheck: central differences (f(x+ε) − f(x−ε)) / 2ε (seed 002) against backprop; passes
+"""gradcheck: central differences (f(x+ε) − f(x−ε)) / 2ε (the AD talk) against backprop; passes
 on every op, and catches a wrong rule registered in RULES, naming the worst input."""
 
 import math
@@ -23,8 +23,8 @@ def test_every_op_passes(case):
         assert report.output == pytest.approx(case.ours(*map(Value, point)).data, rel=1e-15)
 
 
-def test_seed_004_product_numbers():
-    """f = x·y at x = −2, y = 3: ∂f/∂x = 3, ∂f/∂y = −2 (seed 004)."""
+def test_florance_example_product_numbers():
+    """f = x·y at x = −2, y = 3: ∂f/∂x = 3, ∂f/∂y = −2 (Florance's blog post)."""
     x, y = Value(-2.0, "x"), Value(3.0, "y")
     report = gradcheck(lambda p, q: p * q, [x, y])
     (cx, cy) = report.inputs

@@ -1,5 +1,5 @@
 """Datasets: seeded and reproducible, right shapes and classes, the geometry each promises;
-split and mini-batches (seed 000, Fig. 6.7)."""
+split and mini-batches (the backprop chapter, Fig. 6.7)."""
 
 import math
 import random

@@ -1,5 +1,5 @@
 """Losses against closed forms and central finite differences; softmax cross-entropy's
-gradient is seed 000's δₖ = yₖ − tₖ; every loss is replayable by the compiled tape."""
+gradient is the backprop chapter's δₖ = yₖ − tₖ; every loss is replayable by the compiled tape."""
 
 import math
 import random
@@ -41,7 +41,7 @@ def test_softmax_cross_entropy_value_and_gradient_y_minus_t(logits, label):
     value, g = grads(nn.softmax_cross_entropy, logits, t)
     y = softmax(logits)
     assert value == pytest.approx(-sum(tk * math.log(yk) for tk, yk in zip(t, y)), rel=1e-12)
-    assert g == pytest.approx([yk - tk for yk, tk in zip(y, t)], abs=1e-12)  # seed 000: δₖ = yₖ − tₖ
+    assert g == pytest.approx([yk - tk for yk, tk in zip(y, t)], abs=1e-12)  # the backprop chapter: δₖ = yₖ − tₖ
     # the class index form is the same loss
     assert nn.softmax_cross_entropy([Value(a) for a in logits], label).data == pytest.approx(value, rel=1e-12)
 

@@ -1,4 +1,4 @@
-"""nn.fit: XOR learned with MSE (seed 002), micrograd's moons demo step by step against
+"""nn.fit: XOR learned with MSE (the AD talk), micrograd's moons demo step by step against
 micrograd itself and to 100% accuracy on the compiled tape, early stopping on a validation
 loss that must rise (closed-form numbers), the history, the progress bar, evaluation under
 no_grad(), and bad arguments."""
@@ -25,9 +25,9 @@ def demo_optimizer(model):
     return nn.SGD(model.parameters(), lr=nn.linear_decay(1.0, 0.1, 100))  # 1 − 0.9·k/100
 
 
-# ---- XOR (seed 002) --------------------------------------------------------------------------
+# ---- XOR (the AD talk) --------------------------------------------------------------------------
 def test_xor_is_learned_with_mse():
-    """Seed 002's example: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0 with L = (1/|X|) Σ ‖y − ŷ‖²."""
+    """The AD talk's example: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0 with L = (1/|X|) Σ ‖y − ŷ‖²."""
     data = nn.xor()
     model = nn.MLP(2, [4, 1], activation="tanh", seed=0)
     hist = nn.fit(model, "mse", nn.SGD(model.parameters(), lr=0.1, momentum=0.9), data, epochs=300)
@@ -40,7 +40,7 @@ def test_xor_is_learned_with_mse():
 
 def test_xor_is_not_linear():
     """Without a hidden layer the best least-squares fit to XOR is the constant 1/2 (w = 0,
-    b = 1/2, by symmetry), whose MSE is exactly 1/4 (seed 002: 'XOR: not linear')."""
+    b = 1/2, by symmetry), whose MSE is exactly 1/4 (the AD talk: 'XOR: not linear')."""
     model = nn.MLP(2, [1], seed=0)
     hist = nn.fit(model, "mse", nn.SGD(model.parameters(), lr=0.2), nn.xor(), epochs=300)
     assert hist.loss[-1] == pytest.approx(0.25, rel=1e-6)
@@ -127,7 +127,7 @@ def test_minibatch_cross_entropy_adam_with_validation_same_on_both_engines():
     assert scalar.accuracy == tape.accuracy and scalar.val_accuracy == tape.val_accuracy
 
 
-# ---- early stopping (seed 000: stop training when the validation loss rises) --------------------
+# ---- early stopping (the backprop chapter: stop training when the validation loss rises) --------------------
 def one_weight_model():
     """y = w·x + b with w = b = 0."""
     model = nn.MLP(1, [1], seed=0)

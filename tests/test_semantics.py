@@ -12,14 +12,14 @@ import pytest
 from autograd_engine import Value, enable_grad, is_grad_enabled, no_grad, zero_grad
 
 
-def seed004():
+def florance_example():
     a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
     x, y = a + b, b + c
     return (a, b, c), (x, y), x * y
 
 
 def test_backward_twice_leaves_accumulate_exactly_twice_interior_recomputed():
-    (a, b, c), (x, y), f = seed004()
+    (a, b, c), (x, y), f = florance_example()
     f.backward()
     f.backward()
     assert (a.grad, b.grad, c.grad) == (14.0, 18.0, 4.0)  # exactly 2x (PyTorch semantics)
@@ -52,7 +52,7 @@ def test_a_gradient_overflow_is_an_error_and_the_leaves_keep_their_gradients():
 
 
 def test_zero_grad_resets_the_leaves_of_a_graph():
-    (a, b, c), _, f = seed004()
+    (a, b, c), _, f = florance_example()
     f.backward()
     zero_grad(f)
     assert (a.grad, b.grad, c.grad) == (0.0, 0.0, 0.0)
@@ -61,7 +61,7 @@ def test_zero_grad_resets_the_leaves_of_a_graph():
 
 
 def test_backward_seed_scales_every_gradient():
-    (a, b, c), _, f = seed004()
+    (a, b, c), _, f = florance_example()
     f.backward(-0.5)
     assert (a.grad, b.grad, c.grad) == (-3.5, -4.5, -1.0)
 
@@ -214,7 +214,7 @@ def test_nary_nodes_are_one_node():
 
 
 def test_nodes_is_a_topological_order():
-    _, _, f = seed004()
+    _, _, f = florance_example()
     order = f.nodes()
     pos = {id(v): i for i, v in enumerate(order)}
     assert order[-1] is f and len(order) == 6

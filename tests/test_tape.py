@@ -93,8 +93,8 @@ def test_without_numpy_the_tape_names_the_extra_to_install():
     assert "pip install 'autograd-engine[fast]'" in out.stdout
 
 
-# ---- seed 004 over a batch ----------------------------------------------------------------------
-def test_seed_004_over_a_batch():
+# ---- Florance's blog post over a batch ----------------------------------------------------------------------
+def test_florance_example_over_a_batch():
     """f = (a + b)(b + c), a and c inputs, b a parameter = 3: at a = −1, c = 4 the blog's
     x = 2, y = 7, f = 14 and ∂f/∂b = y + x = 9; a second row adds its own ∂f/∂b."""
     b = Value(3.0, "b")

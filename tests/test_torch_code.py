@@ -27,7 +27,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch not installed (pip install torch==2.13.0)")
 
 
-def seed004():
+def florance_example():
     a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
     x = a + b
     x.label = "x"
@@ -58,7 +58,7 @@ def test_a_rule_without_a_template_is_an_error_naming_the_op_and_the_table(monke
 
 # ---- the code -----------------------------------------------------------------------------------
 def test_the_blog_posts_example_reads_like_the_graph():
-    f, _ = seed004()
+    f, _ = florance_example()
     code = to_torch_code(f)
     assert [line for line in code.splitlines() if line and not line.startswith("#")] == [
         "import torch",
@@ -89,7 +89,7 @@ def test_labels_become_identifiers_and_repeats_get_suffixes():
 
 
 def test_the_code_is_stable_across_identical_graphs():
-    assert to_torch_code(seed004()[0]) == to_torch_code(seed004()[0])
+    assert to_torch_code(florance_example()[0]) == to_torch_code(florance_example()[0])
     prog = ([("b", "mul", 0, 1), ("u", "tanh", 2)], [0.3, -0.7])
     assert to_torch_code(build(prog)[1]) == to_torch_code(build(prog)[1])
 
@@ -103,7 +103,7 @@ def test_numbers_are_exact_literals_and_negatives_are_parenthesised():
 
 
 def test_forward_order_follows_the_source_and_any_depth_works():
-    f, (a, b, c) = seed004()
+    f, (a, b, c) = florance_example()
     assert [v.label for v in forward_order(f)] == ["a", "b", "x", "c", "y", "f"]
     v = Value(0.5, "x0")
     for _ in range(20_000):  # far past the recursion limit
@@ -164,7 +164,7 @@ def test_bad_inputs_are_clear_errors_naming_the_function(who):
 
 def test_without_torch_check_names_the_extra_and_the_cpu_wheel_while_the_code_still_comes(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if not installed
-    f, _ = seed004()
+    f, _ = florance_example()
     assert "x = a + b" in to_torch_code(f)  # writing code needs no torch
     with pytest.raises(ModuleNotFoundError) as info:
         check_with_torch(f)
@@ -176,7 +176,7 @@ def test_without_torch_check_names_the_extra_and_the_cpu_wheel_while_the_code_st
 # ---- against PyTorch ----------------------------------------------------------------------------
 @needs_torch
 def test_the_blog_posts_example_in_torch_gives_7_9_2():
-    f, (a, b, c) = seed004()
+    f, (a, b, c) = florance_example()
     report = check_with_torch(f)
     assert report.passed and report.max_abs_diff == 0.0
     assert [g.torch for g in report.grads] == [7.0, 9.0, 2.0]  # ∂f/∂a = y, ∂f/∂b = y + x, ∂f/∂c = x
@@ -256,7 +256,7 @@ def test_a_wrong_rule_of_ours_is_caught(monkeypatch):
 
 @needs_torch
 def test_the_users_gradients_are_left_as_they_were():
-    f, (a, b, c) = seed004()
+    f, (a, b, c) = florance_example()
     a.grad, b.grad = 5.0, -1.0
     check_with_torch(f)
     assert (a.grad, b.grad, c.grad) == (5.0, -1.0, 0.0)

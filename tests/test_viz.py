@@ -1,7 +1,7 @@
 """Graph pictures: the DOT source says what the picture shows; SVG and PNG carry it, without a
 system Graphviz; every missing piece or bad argument is a clear error.
 
-Numbers are seed 004's: f = (a+b)(b+c) at a = −1, b = 3, c = 4 gives x = 2, y = 7, f = 14 and
+Numbers are Florance's: f = (a+b)(b+c) at a = −1, b = 3, c = 4 gives x = 2, y = 7, f = 14 and
 ∂f/∂a = 7, ∂f/∂b = 9, ∂f/∂c = 2 (drawn as ``label | data | grad`` records).
 """
 
@@ -21,12 +21,12 @@ pytest.importorskip("graphviz")
 
 from autograd_engine import RULES, Value  # noqa: E402
 from autograd_engine.teach.viz import DATA_COLOUR, GRAD_COLOUR, HIGHLIGHT_COLOUR, draw_dot, render, repr_mimebundle  # noqa: E402
-from test_walkthrough import seed_004  # noqa: E402
+from test_walkthrough import florance_example  # noqa: E402
 
 HINT = "pip install 'autograd-engine[viz]'"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG_NS = "{http://www.w3.org/2000/svg}"
-SEED_004_RECORDS = {  # label: (data, grad)
+FLORANCE_EXAMPLE_RECORDS = {  # label: (data, grad)
     "a": ("-1", "7"), "b": ("3", "9"), "c": ("4", "2"), "x": ("2", "7"), "y": ("7", "2"), "f": ("14", "1"),
 }
 
@@ -69,8 +69,8 @@ def parse(source: str) -> Dot:
     return Dot(nodes, edges)
 
 
-def seed_004_done():
-    a, b, c, x, y, f = seed_004()
+def florance_example_done():
+    a, b, c, x, y, f = florance_example()
     f.backward()
     return a, b, c, x, y, f
 
@@ -87,7 +87,7 @@ def no_dot(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graph_004():
-    return seed_004_done()
+    return florance_example_done()
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +101,10 @@ def png_004(no_dot, graph_004) -> bytes:
 
 
 # ---- the DOT source -----------------------------------------------------------------------------
-def test_seed_004_records_show_every_label_data_and_grad(graph_004):
+def test_florance_example_records_show_every_label_data_and_grad(graph_004):
     dot = parse(draw_dot(graph_004[-1]).source)
     records = [dot.record(i) for i, a in dot.nodes.items() if a.get("shape") == "record"]
-    assert sorted(records) == sorted([label, f"data {d}", f"grad {g}"] for label, (d, g) in SEED_004_RECORDS.items())
+    assert sorted(records) == sorted([label, f"data {d}", f"grad {g}"] for label, (d, g) in FLORANCE_EXAMPLE_RECORDS.items())
 
 
 def test_one_op_node_per_interior_value_and_edges_follow_the_forward_pass(graph_004):
@@ -282,23 +282,23 @@ def value_records(svg: str) -> dict[str, list[tuple[str, str | None]]]:
     return out
 
 
-def check_seed_004_svg(svg: str) -> None:
+def check_florance_example_svg(svg: str) -> None:
     records = value_records(svg)
-    assert set(records) == set(SEED_004_RECORDS)
-    for label, (data, grad) in SEED_004_RECORDS.items():  # forward values green, gradients red (Fig. 6.4)
+    assert set(records) == set(FLORANCE_EXAMPLE_RECORDS)
+    for label, (data, grad) in FLORANCE_EXAMPLE_RECORDS.items():  # forward values green, gradients red (Fig. 6.4)
         assert records[label] == [(label, None), (f"data {data}", DATA_COLOUR), (f"grad {grad}", GRAD_COLOUR)]
     assert "data &#45;1" in svg  # Graphviz escapes '-': search texts unescaped, as above
 
 
 def test_svg_without_system_graphviz_has_the_labels_and_the_colours(svg_004):
     assert svg_004.startswith("<?xml") and "<svg" in svg_004
-    check_seed_004_svg(svg_004)
+    check_florance_example_svg(svg_004)
     assert [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg_004)].count("+") == 2
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="no system Graphviz (`dot`) on PATH")
 def test_svg_with_system_graphviz(graph_004):
-    check_seed_004_svg(render(graph_004[-1]).decode("utf-8"))
+    check_florance_example_svg(render(graph_004[-1]).decode("utf-8"))
 
 
 def test_a_text_with_its_own_colour_keeps_it_and_the_svg_stays_valid(no_dot, graph_004):
@@ -482,7 +482,7 @@ def same_layout(first: dict, other: dict) -> bool:
 def test_each_step_picture_highlights_its_edge_with_upstream_times_local(no_dot):
     from autograd_engine import step_pictures
 
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     for step, digraph in step_pictures(f, rankdir="TB"):
         dot = parse(digraph.source)
         assert "rankdir=TB" in digraph.source  # draw options reach draw_dot
@@ -502,7 +502,7 @@ def test_step_pictures_keep_the_layout_only_colours_and_numbers_change(no_dot):
     """Issue 16: nodes used to shift ~140 px between frames; now every frame is pinned to one layout."""
     from autograd_engine import step_pictures
 
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     svgs = [render(pic).decode("utf-8") for _, pic in step_pictures(f)]
     layouts = [node_boxes(svg) for svg in svgs]
     assert len(layouts[0]) == 6 + 3 and all(same_layout(layouts[0], layout) for layout in layouts[1:])
@@ -531,7 +531,7 @@ def test_before_any_backward_pass_gradients_read_dash_and_a_caption_says_why(no_
     from autograd_engine import zero_grad
     from autograd_engine.teach.viz import NO_BACKWARD_CAPTION, backward_has_run
 
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     assert not backward_has_run(f)
     dot = parse(draw_dot(f).source)
     records = [dot.record(i) for i, at in dot.nodes.items() if at.get("shape") == "record"]
@@ -554,12 +554,12 @@ def test_draw_dot_displays_in_a_notebook_and_pipes_and_renders_without_system_gr
     import graphviz
     from IPython.core.formatters import DisplayFormatter
 
-    f = seed_004_done()[-1]
+    f = florance_example_done()[-1]
     picture = draw_dot(f)
     assert isinstance(picture, graphviz.Digraph)
     data, _ = DisplayFormatter().format(picture)  # what Jupyter does with a cell's last value
     assert data["image/svg+xml"] == svg_004 == picture._repr_svg_()
-    check_seed_004_svg(data["image/svg+xml"])
+    check_florance_example_svg(data["image/svg+xml"])
     assert picture.pipe(format="svg") == svg_004.encode() and picture.pipe(format="svg", encoding="utf-8") == svg_004
     assert picture.pipe(format="png")[:8] == PNG_MAGIC
     out = picture.render(tmp_path / "graph", format="png")

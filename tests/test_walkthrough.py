@@ -10,8 +10,8 @@ from autograd_engine.teach.walkthrough import Step, backward_steps, format_steps
 from test_properties import build, programs
 
 
-def seed_004():
-    """f = (a+b)(b+c) at a = −1, b = 3, c = 4: x = 2, y = 7, f = 14 (seed 004)."""
+def florance_example():
+    """f = (a+b)(b+c) at a = −1, b = 3, c = 4: x = 2, y = 7, f = 14 (Florance's blog post)."""
     a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
     x, y = a + b, b + c
     x.label, y.label = "x", "y"
@@ -20,8 +20,8 @@ def seed_004():
     return a, b, c, x, y, f
 
 
-def test_seed_004_step_by_step_b_receives_7_then_2():
-    a, b, c, x, y, f = seed_004()
+def test_florance_example_step_by_step_b_receives_7_then_2():
+    a, b, c, x, y, f = florance_example()
     steps = list(backward_steps(f))
     got = [(s.index, s.node.label, s.parent.label, s.upstream, s.local, s.contribution, s.parent_grad)
            for s in steps]
@@ -37,7 +37,7 @@ def test_seed_004_step_by_step_b_receives_7_then_2():
 
 
 def test_the_table_reads_like_the_steps():
-    *_, f = seed_004()
+    *_, f = florance_example()
     lines = format_steps(backward_steps(f)).splitlines()
     assert lines[0].split() == ["step", "node", "→", "parent", "∂L/∂z", "∂z/∂x", "contribution",
                                 "parent", "grad", "so", "far"]
@@ -83,7 +83,7 @@ def test_a_value_used_twice_by_one_node_is_two_steps():
 
 
 def test_steps_are_taken_lazily():
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     walk = backward_steps(f)
     assert (f.grad, x.grad, a.grad) == (0.0, 0.0, 0.0)  # nothing done before the first step
     first = next(walk)
@@ -92,7 +92,7 @@ def test_steps_are_taken_lazily():
 
 
 def test_seed_gradient_scales_every_step():
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     steps = list(backward_steps(f, grad=2))
     assert steps[0].upstream == 2.0
     assert (a.grad, b.grad, c.grad) == (14.0, 18.0, 4.0)
@@ -110,7 +110,7 @@ def test_bad_arguments_are_refused_at_the_call_like_backward():
         z = Value(2.0) * Value(3.0)
     with pytest.raises(ValueError, match="no_grad"):
         backward_steps(z)
-    *_, f = seed_004()
+    *_, f = florance_example()
     with pytest.raises(TypeError, match="grad must be a number"):
         backward_steps(f, "1")
     with pytest.raises(ValueError, match="grad must be finite"):
@@ -153,7 +153,7 @@ def test_one_picture_per_step_with_the_current_edge_highlighted():
     pytest.importorskip("graphviz")
     from autograd_engine.teach.walkthrough import step_pictures
 
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     pictures = list(step_pictures(f))
     assert [s.index for s, _ in pictures] == [1, 2, 3, 4, 5, 6]
     sources = [dot.source for _, dot in pictures]

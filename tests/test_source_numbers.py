@@ -7,8 +7,8 @@ import pytest
 from autograd_engine import RULES, Value
 
 
-def test_seed004_f_equals_a_plus_b_times_b_plus_c():
-    # seed 004: f = (a+b)(b+c) at a = -1, b = 3, c = 4
+def test_florance_example_f_equals_a_plus_b_times_b_plus_c():
+    # Florance's blog post: f = (a+b)(b+c) at a = -1, b = 3, c = 4
     a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")
     x = a + b
     y = b + c
@@ -19,7 +19,7 @@ def test_seed004_f_equals_a_plus_b_times_b_plus_c():
     assert (x.grad, y.grad, f.grad) == (7.0, 2.0, 1.0)
 
 
-def test_seed004_f_equals_x_times_y():
+def test_florance_example_f_equals_x_times_y():
     x, y = Value(-2.0), Value(3.0)
     f = x * y
     f.backward()
@@ -27,7 +27,7 @@ def test_seed004_f_equals_x_times_y():
     assert (x.grad, y.grad) == (3.0, -2.0)  # "increasing x by ε increases f by 3ε"
 
 
-# seed 000, Figure 6.2: each rule on a one-node graph, with an upstream gradient ∂L/∂z = 5
+# the backprop chapter, Figure 6.2: each rule on a one-node graph, with an upstream gradient ∂L/∂z = 5
 UPSTREAM = 5.0
 
 
@@ -67,7 +67,7 @@ def test_rule_sigmoid_gives_z_times_one_minus_z():
 
 
 def test_rule_multiple_inputs_multiple_outputs_sum():
-    # seed 000, Figure 6.3: ∂L/∂a = Σ_k ∂L/∂y_k · ∂y_k/∂a
+    # the backprop chapter, Figure 6.3: ∂L/∂a = Σ_k ∂L/∂y_k · ∂y_k/∂a
     a = Value(2.0)
     y1, y2, y3 = a * 3.0, a.tanh(), a * a
     L = y1 + y2 + y3
