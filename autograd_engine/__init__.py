@@ -24,6 +24,7 @@ _LAZY = {
     "gradcheck": "teach.gradient_check", "GradcheckError": "teach.gradient_check",
     "GradcheckReport": "teach.gradient_check",
     "compile": "tape", "Tape": "tape",
+    "play": "teach.player", "Player": "teach.player",
 }
 
 
