@@ -28,6 +28,8 @@ _LAZY = {
     "GradcheckReport": "teach.gradient_check",
     "compile": "tape", "Tape": "tape",
     "to_torch_code": "torch_code", "check_with_torch": "torch_code",
+
+    "play": "teach.player", "Player": "teach.player",
 }
 
 

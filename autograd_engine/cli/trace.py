@@ -1,6 +1,6 @@
 """``autograd-engine trace`` and ``autograd-engine demo``: backprop, step by step, in a terminal.
 
-    autograd-engine trace "(a+b)*(b+c)" a=-1 b=3 c=4 [--svg FILE] [--png FILE] [--steps DIR]
+    autograd-engine trace "(a+b)*(b+c)" a=-1 b=3 c=4 [--svg FILE] [--png FILE] [--steps DIR] [--html FILE]
 
 prints the forward values, the backward pass edge by edge (:mod:`.walkthrough`) and the final
 gradients; the options also draw the graph, or one picture per step (the ``[viz]`` extra).
@@ -241,11 +241,13 @@ def _add_picture_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--png", metavar="FILE", help="the same as PNG")
     g.add_argument("--steps", metavar="DIR", help="one picture per backward step: DIR/step_01.svg, ...")
     g.add_argument("--steps-format", choices=("svg", "png"), default="svg", help="format of the step pictures")
+    g.add_argument("--html", metavar="FILE", help="the backprop player: one self-contained page that plays the "
+                   "forward and backward pass step by step, with a quiz mode (open it in a browser)")
 
 
 def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
     """The pictures asked for (after the backward pass, so they show the gradients)."""
-    if not (args.svg or args.png or args.steps):
+    if not (args.svg or args.png or args.steps or args.html):
         return []
     from ..teach import viz  # the optional dependency, only now
     from ..teach.walkthrough import step_pictures
@@ -255,6 +257,12 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
         if path:
             viz.render(root, path=path, format=fmt)
             written.append(path)
+    if args.html:
+        from ..teach.player import play
+
+        zero_grad(root)  # the player shows one pass from zero: no gradient held from the trace
+        play(root).save(args.html)
+        written.append(f"{args.html} (the backprop player: open it in a browser)")
     if args.steps:
         folder = Path(args.steps)
         folder.mkdir(parents=True, exist_ok=True)
@@ -270,13 +278,13 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
 
 def _check_picture_options(args: argparse.Namespace) -> None:
     """Refuse what would fail only after the trace is printed: a missing extra or directory."""
-    if not (args.svg or args.png or args.steps):
+    if not (args.svg or args.png or args.steps or args.html):
         return
     try:
         import graphviz  # noqa: F401  (draw_dot needs it whichever engine lays the graph out)
     except ImportError:
         raise TraceError(f"pictures need the [viz] extra: {VIZ_EXTRA}") from None
-    for option, path in (("--svg", args.svg), ("--png", args.png)):
+    for option, path in (("--svg", args.svg), ("--png", args.png), ("--html", args.html)):
         if path and not Path(path).parent.is_dir():
             raise TraceError(f"{option}: the directory {str(Path(path).parent)!r} does not exist")
         fmt = option[2:]
@@ -396,4 +404,5 @@ def run_demo(args: argparse.Namespace) -> int:
     print("\n4. Gradient check (the same talk): (f(x+ε) − f(x−ε)) / 2ε for each input against backprop:")
     print(report)
     print("\nTry: autograd-engine trace \"tanh(w*x + b)\" w=0.5 x=2 b=-0.5 --steps steps/")
+    print("     autograd-engine demo --html player.html   (this example in the backprop player, with a quiz)")
     return _pictures_or_error(traced.root, args, "demo")
