@@ -27,7 +27,7 @@ from autograd_engine.teach import player as player_module  # noqa: E402
 from autograd_engine.teach.player import MAX_NODES, Player, json_for_script, player_data, pretty  # noqa: E402
 from autograd_engine.teach.walkthrough import backward_steps, number  # noqa: E402
 from test_properties import BINARY, NARY, UNARY, build  # noqa: E402
-from test_walkthrough import seed_004  # noqa: E402
+from test_walkthrough import florance_example  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 XSS_IMG = "<img src=x onerror=window.__pwned=1;alert(1)>"
@@ -62,7 +62,7 @@ def oracle(root: Value) -> list[tuple]:
 
 # ---- the data, without a browser -------------------------------------------------------------
 def test_the_steps_are_backward_steps_and_play_changes_no_gradient():
-    a, b, c, x, y, f = seed_004()
+    a, b, c, x, y, f = florance_example()
     data = player_data(f)
     assert [v.grad for v in (a, b, c, x, y, f)] == [0.0] * 6  # play() shows a pass, it makes none
     order = f.nodes()
@@ -78,7 +78,7 @@ def test_the_steps_are_backward_steps_and_play_changes_no_gradient():
 
 
 def test_each_local_gradient_quotes_its_rule_from_the_table():
-    *_, f = seed_004()
+    *_, f = florance_example()
     edges = player_data(f)["edges"]
     mul = [e for e in edges if e["op"] == "mul"]
     assert [(e["arg"], e["formula"], e["words"]) for e in mul] == [("x", "y", "multiply swaps"), ("y", "x", "multiply swaps")]
@@ -145,7 +145,7 @@ def _tags(text: str) -> list[tuple[str, dict]]:
 
 
 def test_the_page_is_self_contained_and_loads_nothing():
-    *_, f = seed_004()
+    *_, f = florance_example()
     page = play(f).html
     for tag, attrs in _tags(page):
         assert not {"src", "href", "xlink:href"} & set(attrs), (tag, attrs)
@@ -155,7 +155,7 @@ def test_the_page_is_self_contained_and_loads_nothing():
 
 
 def test_notebook_display_is_an_iframe_whose_srcdoc_is_the_page(tmp_path):
-    *_, f = seed_004()
+    *_, f = florance_example()
     p = play(f)
     shown = p._repr_html_()
     tags = _tags(shown)
@@ -165,7 +165,7 @@ def test_notebook_display_is_an_iframe_whose_srcdoc_is_the_page(tmp_path):
 
 
 def test_save_writes_atomically_and_refuses_bad_paths(tmp_path):
-    *_, f = seed_004()
+    *_, f = florance_example()
     p = play(f)
     target = tmp_path / "f.html"
     target.write_text("old")
@@ -356,8 +356,8 @@ def check_every_frame(page: Page, root: Value, back: bool = False, keys: bool = 
         previous = st
 
 
-def test_seed_004_every_frame_in_the_browser(open_page):
-    a, b, c, x, y, f = seed_004()
+def test_florance_example_every_frame_in_the_browser(open_page):
+    a, b, c, x, y, f = florance_example()
     page = open_page(play(f))
     check_every_frame(page, f, back=True, keys=True)
     page.step_to(page.n + 2 + 4)  # step 5: y → b
@@ -376,7 +376,7 @@ def test_random_graphs_every_frame_in_the_browser(open_page, seed):
 
 
 def test_playing_to_the_end_gives_backward(open_page):
-    *_, f = seed_004()
+    *_, f = florance_example()
     page = open_page(play(f))
     page.page.evaluate("() => { const s = document.getElementById('speed'); s.value = s.max; }")
     page.page.click("#play")
@@ -389,7 +389,7 @@ def test_playing_to_the_end_gives_backward(open_page):
 
 
 def test_keyboard(open_page):
-    *_, f = seed_004()
+    *_, f = florance_example()
     page = open_page(play(f))
     kb = page.page.keyboard
     kb.press("End")
@@ -421,7 +421,7 @@ def test_neuron_and_mlp_with_a_loss(open_page):
 
 
 def test_quiz_right_scores_wrong_does_not_and_shows_the_rule(open_page):
-    *_, f = seed_004()
+    *_, f = florance_example()
     page = open_page(play(f))
     pg = page.page
     pg.check("#quiz")
@@ -498,7 +498,7 @@ def test_the_notebook_iframe_runs_the_page(browser, tmp_path):
 def test_screenshot_is_not_blank(open_page, tmp_path):
     image = pytest.importorskip("PIL.Image")
     np = pytest.importorskip("numpy")
-    *_, f = seed_004()
+    *_, f = florance_example()
     page = open_page(play(f))
     page.step_to(page.n + 2 + 4)
     shot = tmp_path / "player.png"  # a test artifact, kept in pytest's tmp_path

@@ -317,6 +317,7 @@ def _tag_svg(svg: str, data: dict) -> str:
                 for t in label[1:]:
                     g.remove(t)
         elif g.get("class") == "edge":
+            name = re.sub(r":t\d+(?=->|$)", "", name)  # into a dot node's term field (v5op:t0)
             if name in edges_by_title and edges_by_title[name]:
                 g.set("data-edge", str(edges_by_title[name].pop(0)))
                 parent, child = re.fullmatch(r"v(\d+)->v(\d+)op", name).groups()
