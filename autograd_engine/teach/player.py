@@ -381,13 +381,9 @@ class Player:
     def save(self, path: PathLike) -> Path:
         """Write the page to ``path`` as one self-contained HTML file (atomically: the old file
         or the whole new one, never a part).  Returns the path."""
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"Player.save: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
-        target = Path(path)
-        if not target.parent.is_dir():
-            raise FileNotFoundError(f"Player.save: the directory {str(target.parent)!r} does not exist")
-        if target.is_dir():
-            raise IsADirectoryError(f"Player.save: {str(target)!r} is a directory; give a file name")
+        from .viz import _target  # the same checks as render's, before anything is written
+
+        target = _target(path, "Player.save")
         content = self.html.encode("utf-8")
         atomic_write(target, lambda f: f.write(content))
         return target

@@ -679,15 +679,16 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
     return data
 
 
-def _target(path) -> Path:
-    """``path`` checked as a place to write a file: its directory exists and it is not one."""
+def _target(path, who: str = "render") -> Path:
+    """``path`` checked as a place to write a file: its directory exists and it is not one
+    (errors name ``who``)."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"render: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
+        raise TypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
     target = Path(path)
     if not target.parent.is_dir():
-        raise FileNotFoundError(f"render: the directory {str(target.parent)!r} does not exist")
+        raise FileNotFoundError(f"{who}: the directory {str(target.parent)!r} does not exist")
     if target.is_dir():
-        raise IsADirectoryError(f"render: path {str(target)!r} is a directory; give a file name")
+        raise IsADirectoryError(f"{who}: path {str(target)!r} is a directory; give a file name")
     return target
 
 
