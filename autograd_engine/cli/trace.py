@@ -261,7 +261,8 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
         from ..teach.player import play
 
         zero_grad(root)  # the player shows one pass from zero: no gradient held from the trace
-        play(root).save(args.html)
+        expr = getattr(args, "expression", None)  # trace's; demo's graph has its own name
+        play(root, title=f"f = {expr}" if expr else None).save(args.html)
         written.append(f"{args.html} (the backprop player: open it in a browser)")
     if args.steps:
         folder = Path(args.steps)
