@@ -603,3 +603,12 @@ def test_wide_graphs_are_drawn_top_to_bottom_so_text_stays_readable(no_dot, grap
     f = graph_004[-1]
     assert "rankdir=LR" in draw_dot(f).source and svg_width_pt(render(f).decode()) <= MAX_WIDTH_PT
     assert "rankdir=LR" in draw_dot(loss, rankdir="LR").source  # an explicit choice is kept
+
+
+def test_render_refuses_a_file_name_of_the_other_format(tmp_path):
+    a = Value(1.0, "a")
+    with pytest.raises(ValueError, match=r"render: path .*g\.svg' ends in \.svg but format is 'png'"):
+        render(a * 2, path=tmp_path / "g.svg", format="png")
+    with pytest.raises(ValueError, match=r"ends in \.png but format is 'svg'; pass format='png'"):
+        render(a * 2, path=tmp_path / "g.png")
+    assert not list(tmp_path.iterdir())  # refused before anything is written

@@ -671,6 +671,10 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
     if format not in FORMATS:
         raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
     target = None if path is None else _target(path)  # a bad path fails before the layout work
+    ext = target.suffix.lower().lstrip(".") if target is not None else ""
+    if ext in FORMATS and ext != format:  # PNG bytes in a .svg file open nowhere
+        raise ValueError(f"render: path {str(target)!r} ends in .{ext} but format is {format!r}; "
+                         f"pass format={ext!r} or name the file {target.with_suffix('.' + format).name!r}")
     source = _source(obj, draw_kwargs)
     svg = _colour_fields(_layout_svg(source).decode("utf-8"))
     data = svg.encode("utf-8") if format == "svg" else _png(svg, source)
