@@ -17,16 +17,18 @@ if TYPE_CHECKING:
     from .value import Value
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, *more: Value) -> list[Value]:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
     An iterative depth-first search: a node is pushed back under a ``None`` marker when it
     is expanded and emitted when the marker comes off the stack, i.e. after all its parents.
     ``backward`` walks the same way, so both see the interior nodes in the same order.
+    With several roots, one walk with one visited set orders all their graphs (a node they
+    share is expanded once), the roots in the order given where none depends on another.
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list = [root]
+    stack: list = [*reversed(more), root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
         v = pop()
@@ -59,9 +61,9 @@ def _seed(grad, who: str) -> float:
     try:
         f = float(grad)
     except OverflowError:
-        text = repr(grad)
-        raise ValueError(f"{who}: grad {text if len(text) <= 40 else text[:12] + '…'} is too large "
-                         "for a float") from None
+        from .value import _short  # a 400-digit int is named by its first digits and length
+
+        raise ValueError(f"{who}: grad {_short(grad)} is too large for a float") from None
     if not math.isfinite(f):
         raise ValueError(f"{who}: grad must be finite, got {grad!r}")
     return f
@@ -174,7 +176,7 @@ def gradients(outputs, inputs, grad_outputs=None, *, create_graph: bool = False,
             raise ValueError(
                 f"gradients: the output (op {o.op!r}, data {o.data!r}) was computed under no_grad(), "
                 "so no graph was recorded; compute it outside no_grad() to differentiate")
-    order = _order(outs)
+    order = topological_order(*outs)
     got: dict = {}
     for o, s in zip(outs, seeds):
         got[o] = got[o] + s if o in got else s
@@ -241,49 +243,13 @@ def _seeds(grad_outputs, outs: list, value_type, create_graph: bool) -> list:
     return checked
 
 
-def _order(outs: list) -> list:
-    """One topological order for several roots, in one walk: topological_order's depth-first
-    search with a single visited set, so a node shared by many roots is expanded once."""
-    if len(outs) == 1:
-        return topological_order(outs[0])
-    order: list = []
-    seen: set = set()
-    stack: list = list(reversed(outs))
-    push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
-    while stack:
-        v = pop()
-        if v is None:
-            emit(pop())
-            continue
-        if v in seen:
-            continue
-        mark(v)
-        if v._a is None:
-            emit(v)
-            continue
-        push(v)
-        push(None)
-        stack.extend(v.parents)
-    return order
-
-
-def _edges(v) -> list:
-    """(parent, ∂v/∂parent) for each edge of v: the float local gradients stored at forward time."""
-    a = v._a
-    if a.__class__ is tuple:
-        return list(zip(a, v._da))
-    if v._db is None:
-        return [(a, v._da)]
-    return [(a, v._da), (v._b, v._db)]
-
-
 def _walk_floats(order: list, got: dict) -> None:
     get = got.get
     for v in reversed(order):
         g = get(v)
         if g is None or v._a is None:
             continue
-        for p, d in _edges(v):
+        for p, d in zip(v.parents, v.local_grads):
             c = g * d
             got[p] = got[p] + c if p in got else c
 

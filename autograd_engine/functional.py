@@ -43,7 +43,7 @@ from contextvars import ContextVar
 from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
 
-from .backprop import _edges, _local_values, _order, gradients
+from .backprop import _local_values, gradients, topological_order
 from .grad_mode import enable_grad
 from .value import VALUE_MATH, Value
 
@@ -166,7 +166,7 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
         n, m = len(xs), len(outs)
         how = ("forward" if n < m else "reverse") if mode == "auto" else mode
         if how == "forward":
-            order = _order(outs)  # one graph, n sweeps
+            order = topological_order(*outs)  # one graph, n sweeps
             cols = [_tangents(outs, {x: 1.0}, graph, order) for x in xs]
             rows = [tuple(c[i] for c in cols) for i in range(m)]
             passes = n
@@ -196,7 +196,7 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
         xs = [leaves[i] for i in picked]
         out, g = _gradient_graph(f, leaves, xs, who)
         if mode == "forward":
-            order = _order(g)  # the gradient's graph, ordered once for its n sweeps
+            order = topological_order(*g)  # the gradient's graph, ordered once for its n sweeps
             cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
             rows = [tuple(c[i] for c in cols) for i in range(len(xs))]
         else:
@@ -274,7 +274,7 @@ def _sweep(order: list, seeds: dict, outs: list, graph: bool) -> list:
         if z in seeds or z._a is None:
             continue
         t = 0.0
-        for p, d in (_local_values(z, VALUE_MATH, Value) if graph else _edges(z)):
+        for p, d in (_local_values(z, VALUE_MATH, Value) if graph else zip(z.parents, z.local_grads)):
             tp = get(p)
             if tp is not None and not (tp.__class__ is float and tp == 0.0):
                 t = t + d * tp
@@ -285,7 +285,7 @@ def _sweep(order: list, seeds: dict, outs: list, graph: bool) -> list:
 def _tangents(outs: list, seeds: dict, graph: bool, order: list | None = None) -> list:
     """One tangent sweep over the graph of ``outs`` (``order``: its topological order, when the
     caller sweeps the same graph many times)."""
-    order = _order(outs) if order is None else order
+    order = topological_order(*outs) if order is None else order
     if graph:
         with enable_grad():
             ts = _sweep(order, seeds, outs, True)
