@@ -14,8 +14,10 @@ Adam       m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w �
 
 and writes the result back into every ``Value.data`` (the Values stay the truth), the
 optimizer's state lists and its step count (so ``optimizer.step()`` can carry on from
-there).  A step that meets a non-finite gradient, or would make a parameter non-finite,
-raises a ValueError naming the parameter and the step and changes nothing.  Optimizers of
+there).  A step that meets a non-finite gradient, or would make a parameter or the
+optimizer's state (Adam's moments, AdaGrad's and RMSProp's sums) non-finite, raises the
+:class:`nn.DivergenceError` of ``Optimizer.step`` naming the parameter and the step, and
+changes nothing.  Optimizers of
 other classes (or subclasses, which may change ``_update``) return False: the caller then
 uses ``optimizer.step()``.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optim import SGD, AdaGrad, Adam, Optimizer, RMSProp
+from .optim import SGD, AdaGrad, Adam, DivergenceError, Optimizer, RMSProp
 
 _STATE = {SGD: ("velocity",), AdaGrad: ("sum_sq",), RMSProp: ("mean_sq",), Adam: ("m", "v")}
 
@@ -67,7 +69,8 @@ def array_step(optimizer: Optimizer, tape) -> bool:
     finite = np.isfinite(g)
     if not finite.all():
         i = int(np.argmin(finite))
-        raise ValueError(f"{cls.__name__}.step: the gradient of parameter {i} is {g[i]}")
+        raise DivergenceError(f"{cls.__name__}.step: the gradient of parameter {i} is {g[i]}",
+                              step=optimizer.steps + 1, index=i, parameter=optimizer.params[i])
     t = optimizer.steps + 1
     with np.errstate(over="ignore", invalid="ignore"):  # checked below: a clear error instead
         new, state = _update(optimizer, cls, w, g, t)
@@ -75,9 +78,16 @@ def array_step(optimizer: Optimizer, tape) -> bool:
     finite = np.isfinite(new)
     if not finite.all():
         i = int(np.argmin(finite))
-        raise ValueError(f"{cls.__name__}.step: step {t} would make parameter {i} "
-                         f"({optimizer.params[i]!r}) {new[i]} (lr={lr}); the parameters keep "
-                         "their values")
+        raise DivergenceError(f"{cls.__name__}.step: step {t} would make parameter {i} "
+                              f"({optimizer.params[i]!r}) {new[i]} (lr={lr}); the parameters keep "
+                              "their values", step=t, index=i, parameter=optimizer.params[i])
+    for name, arr in state.items():  # as Optimizer.step: an overflowing g² would stall silently
+        finite = np.isfinite(arr)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            raise DivergenceError(f"{cls.__name__}.step: step {t} would make the optimizer's {name!r} "
+                                  f"of parameter {i} {arr[i]} (lr={lr}); the parameters keep their values",
+                                  step=t, index=i, parameter=optimizer.params[i])
     optimizer.steps = t
     for name, arr in state.items():
         getattr(optimizer, name)[:] = arr.tolist()

@@ -259,6 +259,23 @@ def test_the_array_step_refuses_a_diverging_step_and_changes_nothing():
     assert [p.data for p in model.parameters()] == before and opt.steps == 0
 
 
+def test_the_array_step_refuses_an_overflowing_optimizer_state_as_optimizer_step_does():
+    """g² overflowing Adam's v would make every later step g/∞ = 0: a silent stall. Both the
+    array path and Optimizer.step refuse it with a DivergenceError, changing nothing."""
+    m = nn.MLP(2, [4, 1], seed=0)
+    tape = compile(lambda x1, x2, t: nn.hinge(m([x1, x2]), t), 3)
+    X = np.array([[1e160, 1e160, 1.0], [-1e160, -1e160, -1.0]])
+    for step in (lambda opt: array_step(opt, tape), lambda opt: opt.step()):
+        opt = nn.Adam(m.parameters(), lr=0.01)
+        m.zero_grad()
+        tape.forward(X)
+        tape.backward("mean")
+        before = [p.data for p in m.parameters()]
+        with pytest.raises(nn.DivergenceError, match="'v' of parameter 0"):
+            step(opt)
+        assert [p.data for p in m.parameters()] == before and opt.steps == 0 and opt.v == [0.0] * len(before)
+
+
 def test_other_optimizers_and_parameter_sets_fall_back():
     model, fn, n = mlp_loss((2, 3, 1))
     tape = compile(fn, n)
