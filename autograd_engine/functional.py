@@ -318,12 +318,15 @@ def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[li
     """Leaf Values for f's arguments, the differentiated positions, and whether to build the
     derivatives as graphs (inside another transform, or when given Values)."""
     try:
-        inspect.signature(f).bind(*args)
-    except TypeError as e:
-        raise TypeError(f"{who}: {_name(f)} cannot be called with {len(args)} argument(s): {e}") from None
-    except ValueError:  # no signature (a builtin): let the call tell
-        pass
-    names = _parameter_names(f, len(args))
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # no signature (a builtin): let the call tell
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(*args)
+        except TypeError as e:
+            raise TypeError(f"{who}: {_name(f)} cannot be called with {len(args)} argument(s): {e}") from None
+    names = _parameter_names(signature, len(args))
     leaves, graph = [], _DEPTH.get() > 0
     for i, a in enumerate(args):
         if isinstance(a, Value):
@@ -447,13 +450,10 @@ def _value_sequence(wrt, who: str) -> tuple[Value, ...]:
     return xs
 
 
-def _parameter_names(f: Callable, n: int) -> list[str]:
+def _parameter_names(signature: inspect.Signature | None, n: int) -> list[str]:
     """Labels for the leaves: f's parameter names where it has them (pictures read x, y)."""
-    try:
-        params = [p.name for p in inspect.signature(f).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        params = []
+    params = [] if signature is None else [
+        p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
 
 
