@@ -16,15 +16,20 @@ use only arithmetic, comparisons (``(x > y) * 1.0`` is a 0/1 step for floats and
 and ``m.<function>``; they never branch on a value with ``if``: ``m.where(c, a, b)`` chooses
 element-wise (the float methods compile it to ``a if c else b``).
 
-The machinery that records nodes and walks the graph (``value.py``, ``backprop.py``) knows
-nothing of calculus: a new op is one ``rule(...)`` line here plus the name of the ``Value``
-method that applies it (``Value.apply`` applies any rule without one).
+Each row carries every fact of its op: besides the formulas, the ``Value`` method(s) that
+apply it (``method``), its PyTorch counterpart (``torch``, an expression over the same operand
+names, used by ``to_torch_code``) and the few words the backprop player says before the formula
+(``words``: "multiply swaps").  The machinery that records nodes and walks the graph
+(``value.py``, ``backprop.py``) knows nothing of calculus: a new op is one ``rule(...)`` line
+here, or one :func:`register` call at run time, and every backend serves it.
 """
 
 from __future__ import annotations
 
 import ast
+import keyword
 import math
+import re
 from operator import mul as _mul
 from types import SimpleNamespace
 from typing import Callable, NamedTuple
@@ -43,6 +48,11 @@ class Rule(NamedTuple):
     formulas inlined — one source for the float path and the array path, and no function call
     per node on the float path.  A rule made directly from a function (``Rule(name, symbol,
     fn)``) works through ``Value.apply``.
+
+    The other facts of the op: ``method``, the names of the ``Value`` methods compiled from the
+    formulas, space-separated ("__mul__ __rmul__"; "" for none: ``Value.apply`` still applies
+    it); ``torch``, the PyTorch expression of ``z`` over the operand names ("x * y"); ``words``,
+    what the player says before the local gradient ("multiply swaps").
     """
 
     name: str
@@ -52,16 +62,52 @@ class Rule(NamedTuple):
     args: tuple[str, ...] = ()
     z: str = ""
     grads: tuple[str, ...] = ()
+    method: str = ""
+    torch: str = ""
+    words: str = ""
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The ``Value`` methods that apply this rule (``method`` split at spaces)."""
+        return tuple(self.method.split())
 
 
-def rule(name: str, symbol: str, args: str, z: str, *grads: str, domain: str = "") -> Rule:
+def rule(name: str, symbol: str, args: str, z: str, *grads: str, domain: str = "",
+         method: str = "", torch: str = "", words: str = "") -> Rule:
     """A Rule from its formulas: ``args`` names the operands ("x y"), ``z`` is the forward value
-    and ``grads`` the local gradients, Python expressions over the operands, ``z`` and ``m``."""
+    and ``grads`` the local gradients, Python expressions over the operands, ``z`` and ``m``;
+    ``method``, ``torch`` and ``words`` as in :class:`Rule`."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"rule: the name {name!r} must be a Python identifier")
     names = tuple(args.split())
+    for a in names:
+        if not a.isidentifier() or keyword.iskeyword(a) or a in ("m", "z"):
+            raise ValueError(f"rule {name!r}: operand name {a!r} must be an identifier other than m and z")
+    if not 1 <= len(grads) <= len(names):
+        raise ValueError(f"rule {name!r}: give one local gradient for each of the first operands "
+                         f"({len(names)} named: {args!r}), got {len(grads)}")
+    for text in (z, *grads, *((torch,) if torch else ())):
+        try:
+            ast.parse(text, mode="eval")
+        except SyntaxError as e:
+            raise ValueError(f"rule {name!r}: {text!r} is not a Python expression ({e.msg})") from None
     source = f"def {name}(m, {', '.join(names)}):\n    z = {z}\n    return z, {', '.join(grads)}\n"
     namespace: dict = {}
     exec(compile(source, f"<rule {name}>", "exec"), namespace)
-    return Rule(name, symbol, namespace[name], domain, names, z, grads)
+    return Rule(name, symbol, namespace[name], domain, names, z, grads, method, torch, words)
+
+
+def torch_template(rule: Rule) -> str:
+    """The rule's ``torch`` expression as a ``str.format`` template over its operands
+    (``"x * y"`` → ``"{x} * {y}"``): each operand name that is not an attribute (``.x``) becomes
+    a field; other braces are doubled.  "" when the rule has no PyTorch counterpart."""
+    if not rule.torch:
+        return ""
+    text = rule.torch.replace("{", "{{").replace("}", "}}")
+    if not rule.args:
+        return text
+    names = "|".join(re.escape(a) for a in sorted(rule.args, key=len, reverse=True))
+    return re.sub(rf"(?<![\w.])({names})(?!\w)", r"{\1}", text)
 
 
 def _sigmoid(x: float) -> float:
@@ -87,42 +133,123 @@ FLOAT_MATH = SimpleNamespace(
 
 
 # fmt: off
+# Each row: the formulas (the textbook chapter's Figure 6.2 at a glance), then the op's other facts:
+# the Value method(s), the PyTorch expression of z over the same operands, and the player's words.
 TABLE: tuple[Rule, ...] = (
-    #    name          symbol   operands  forward z                     local gradients ∂z/∂x[, ∂z/∂y]               Chapter 6, Fig. 6.2 / why
-    rule("add",        "+",     "x y",    "x + y",                      "1.0", "1.0"),                             # add distributes ∂L/∂z
-    rule("sub",        "−",     "x y",    "x - y",                      "1.0", "-1.0"),
-    rule("rsub",       "−",     "x k",    "k - x",                      "-1.0"),                                   # k − x, k a number
-    rule("mul",        "×",     "x y",    "x * y",                      "y", "x"),                                 # multiply swaps; a number k scales by k
-    rule("div",        "÷",     "x y",    "x / y",                      "1.0 / y", "-z / y",                       domain="divisor ≠ 0"),
-    rule("rdiv",       "÷",     "x k",    "k / x",                      "-z / x",                                  domain="divisor ≠ 0"),
-    rule("neg",        "−",     "x",      "-x",                         "-1.0"),
-    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, n - 1)",                     # n·x^(n−1), n a number
-         domain="x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result"),
-    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(a)",                            # z·ln(a), a a number
-         domain="base a > 0 and a finite result"),
+    #    name          symbol   operands  forward z                     local gradients ∂z/∂x[, ∂z/∂y]
+    rule("add",        "+",     "x y",    "x + y",                      "1.0", "1.0",
+         method="__add__ __radd__", torch="x + y", words="add distributes"),
+    rule("sub",        "−",     "x y",    "x - y",                      "1.0", "-1.0",
+         method="__sub__", torch="x - y", words="subtract: +1 and −1"),
+    rule("rsub",       "−",     "x k",    "k - x",                      "-1.0",                                     # k − x, k a number
+         method="__rsub__", torch="k - x", words="k − x gives −1"),
+    rule("mul",        "×",     "x y",    "x * y",                      "y", "x",                                   # a number k scales by k
+         method="__mul__ __rmul__", torch="x * y", words="multiply swaps"),
+    rule("div",        "÷",     "x y",    "x / y",                      "1.0 / y", "-z / y",                        domain="divisor ≠ 0",
+         method="__truediv__", torch="x / y", words="divide"),
+    rule("rdiv",       "÷",     "x k",    "k / x",                      "-z / x",                                   domain="divisor ≠ 0",
+         method="__rtruediv__", torch="k / x", words="k / x"),
+    rule("neg",        "−",     "x",      "-x",                         "-1.0",
+         method="__neg__", torch="-x", words="negate"),
+    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, n - 1)",                      # n a number
+         domain="x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result",
+         method="_pow", torch="x ** n", words="power rule n·xⁿ⁻¹"),
+    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(a)",                             # a a number
+         domain="base a > 0 and a finite result",
+         method="__rpow__", torch="a ** x", words="aˣ gives z·ln a"),
     rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)", "z * m.log(x)",
-         domain="base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result"),
-    rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",                                       # exp: z
-         domain="a finite result (x ≤ 709.78)"),
-    rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
-    rule("sqrt",       "√",     "x",      "m.sqrt(x)",                  "0.5 / z",                     domain="x > 0"),  # √x: 1/(2√x)
-    rule("sin",        "sin",   "x",      "m.sin(x)",                   "m.cos(x)"),                               # sin: cos x
-    rule("cos",        "cos",   "x",      "m.cos(x)",                   "-m.sin(x)"),                              # cos: −sin x
-    rule("tanh",       "tanh",  "x",      "m.tanh(x)",                  "1.0 - z * z"),                            # tanh: 1 − z²
-    rule("sigmoid",    "σ",     "x",      "m.sigmoid(x)",               "z * (1.0 - z)"),                          # sigmoid: z(1 − z)
-    rule("relu",       "relu",  "x",      "m.where(x > 0.0, x, 0.0)",   "m.where(x > 0.0, 1.0, 0.0)"),             # a switch; relu'(0) = 0
-    rule("leaky_relu", "lrelu", "x s",    "m.where(x > 0.0, x, s * x)", "m.where(x > 0.0, 1.0, s)"),
-    rule("abs",        "|x|",   "x",      "m.where(x < 0.0, -x, x)",    "m.sign(x)"),                              # |x|' = sign(x), 0 at 0
-    rule("max",        "max",   "x y",    "m.maximum(x, y)",            "(x > y) + 0.5 * (x == y)",                # max is a switch;
-                                                                        "(y > x) + 0.5 * (x == y)"),               # a tie splits 0.5/0.5
+         domain="base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result",
+         method="_vpow", torch="x ** y", words="xʸ"),
+    rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",
+         domain="a finite result (x ≤ 709.78)",
+         method="exp", torch="torch.exp(x)", words="exp is its own derivative"),
+    rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                                  domain="x > 0",
+         method="log", torch="torch.log(x)", words="log gives 1/x"),
+    rule("sqrt",       "√",     "x",      "m.sqrt(x)",                  "0.5 / z",                                  domain="x > 0",
+         method="sqrt", torch="torch.sqrt(x)", words="√x gives 1/(2√x)"),
+    rule("sin",        "sin",   "x",      "m.sin(x)",                   "m.cos(x)",
+         method="sin", torch="torch.sin(x)", words="sin gives cos x"),
+    rule("cos",        "cos",   "x",      "m.cos(x)",                   "-m.sin(x)",
+         method="cos", torch="torch.cos(x)", words="cos gives −sin x"),
+    rule("tanh",       "tanh",  "x",      "m.tanh(x)",                  "1.0 - z * z",
+         method="tanh", torch="torch.tanh(x)", words="tanh gives 1 − z²"),
+    rule("sigmoid",    "σ",     "x",      "m.sigmoid(x)",               "z * (1.0 - z)",
+         method="sigmoid", torch="torch.sigmoid(x)", words="sigmoid gives z(1 − z)"),
+    rule("relu",       "relu",  "x",      "m.where(x > 0.0, x, 0.0)",   "m.where(x > 0.0, 1.0, 0.0)",               # relu'(0) = 0 in both
+         method="relu", torch="torch.relu(x)", words="relu is a switch (relu′(0) = 0)"),
+    rule("leaky_relu", "lrelu", "x s",    "m.where(x > 0.0, x, s * x)", "m.where(x > 0.0, 1.0, s)",                 # the slope at 0 in both
+         method="_leaky_relu", torch="torch.nn.functional.leaky_relu(x, s)", words="leaky relu: 1 or the slope"),
+    rule("abs",        "|x|",   "x",      "m.where(x < 0.0, -x, x)",    "m.sign(x)",                                # sign(0) = 0 in both
+         method="abs __abs__", torch="torch.abs(x)", words="|x|′ = sign(x), 0 at 0"),
+    rule("max",        "max",   "x y",    "m.maximum(x, y)",            "(x > y) + 0.5 * (x == y)",
+                                                                        "(y > x) + 0.5 * (x == y)",                 # a tie splits 0.5/0.5 in both
+         method="max", torch="torch.maximum(x, y)", words="max is a switch (a tie splits 0.5/0.5)"),
     rule("min",        "min",   "x y",    "m.minimum(x, y)",            "(x < y) + 0.5 * (x == y)",
-                                                                        "(y < x) + 0.5 * (x == y)"),
-    rule("sum",        "Σ",     "xs",     "m.sum(xs)",                  "(1.0,) * len(xs)"),                       # n-ary add: 1 to every input
-    rule("dot",        "·",     "ws xs",  "m.dot(ws, xs)",              "xs", "ws"),                               # Σ wᵢxᵢ: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ
+                                                                        "(y < x) + 0.5 * (x == y)",
+         method="min", torch="torch.minimum(x, y)", words="min is a switch (a tie splits 0.5/0.5)"),
+    rule("sum",        "Σ",     "xs",     "m.sum(xs)",                  "(1.0,) * len(xs)",                         # Value.sum: one node
+         torch="xs.sum()", words="n-ary add: 1 to every input"),
+    rule("dot",        "·",     "ws xs",  "m.dot(ws, xs)",              "xs", "ws",                                 # Value.dot: one node
+         torch="torch.dot(ws, xs)", words="Σ wᵢxᵢ: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ"),
 )
 # fmt: on
 
 RULES: dict[str, Rule] = {r.name: r for r in TABLE}
+"""Every rule by name: the table's, and those added by :func:`register`."""
+
+_ON_REGISTER: list[Callable[[Rule], None]] = []  # backends that build something per rule (Value's methods)
+
+
+def on_register(callback: Callable[[Rule], None]) -> None:
+    """Have ``callback(rule)`` called for every rule :func:`register` adds (a backend that
+    compiles something per rule, such as ``Value``'s methods, listens here: this module
+    imports no backend)."""
+    _ON_REGISTER.append(callback)
+
+
+def register(row: Rule, *, replace: bool = False) -> Rule:
+    """Add ``row`` (made with :func:`rule`) to :data:`RULES` at run time; every backend serves it.
+
+    The ``Value`` methods named by ``row.method`` are compiled from its formulas, as the table's
+    are; ``backward``, derivatives of any order, the NumPy and torch tapes, ``to_torch_code`` /
+    ``check_with_torch`` (through ``row.torch``), the player (``row.words``) and the pictures
+    (``row.symbol``) read it from :data:`RULES`.  The formulas may use only the functions every
+    backend has (``m.exp``, ``m.log``, ``m.sigmoid``, ... the names of :data:`FLOAT_MATH`)::
+
+        register(rule("softplus", "softplus", "x", "m.log(1.0 + m.exp(x))", "m.sigmoid(x)",
+                      method="softplus", torch="torch.nn.functional.softplus(x)",
+                      words="softplus smooths relu"))
+
+    A name already in :data:`RULES` is a ValueError unless ``replace=True``.
+    """
+    if not isinstance(row, Rule):
+        raise TypeError(f"register: row must be a Rule made with rules.rule(...), got {type(row).__name__}")
+    if row.name in RULES and not replace:
+        raise ValueError(f"register: a rule named {row.name!r} exists already; pass replace=True to replace it")
+    if row.method and not row.grads:
+        raise ValueError(f"register: rule {row.name!r} names methods ({row.method}) but has no formula "
+                         "text to compile them from; make it with rules.rule(...)")
+    unknown = sorted(_backend_names(row) - set(vars(FLOAT_MATH)))
+    if unknown:
+        raise ValueError(f"register: rule {row.name!r} uses m.{', m.'.join(unknown)}, which not every "
+                         f"backend has; use {', '.join(sorted(vars(FLOAT_MATH)))}")
+    for name in row.methods:
+        if not name.isidentifier():
+            raise ValueError(f"register: rule {row.name!r}: method name {name!r} is not an identifier")
+    for callback in _ON_REGISTER:  # first, so a refused method name leaves RULES as it was
+        callback(row)
+    RULES[row.name] = row
+    return row
+
+
+def _backend_names(row: Rule) -> set[str]:
+    """The ``m.<name>`` functions the formulas of ``row`` call."""
+    names = set()
+    for text in (row.z, *row.grads):
+        for node in ast.walk(ast.parse(text or "0", mode="eval")):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "m":
+                names.add(node.attr)
+    return names
 
 
 class _CompareToCall(ast.NodeTransformer):

@@ -16,9 +16,9 @@ becomes::
 
 and PyTorch gives ∂f/∂a = 7, ∂f/∂b = 9, ∂f/∂c = 2, like us.
 
-**One table.**  Each rule of :data:`autograd_engine.rules.RULES` has its PyTorch counterpart in
-:data:`TORCH_OPS`: a template over the rule's operand names (``"{x} * {y}"`` for ``mul``, whose
-operands are ``x y``).  Only forward expressions live here: PyTorch derives its own gradients,
+**One table.**  Each rule of :data:`autograd_engine.rules.RULES` carries its PyTorch counterpart
+in its ``torch`` field: an expression over the rule's operand names (``"x * y"`` for ``mul``,
+whose operands are ``x y``; ``rules.torch_template`` makes it a template, ``"{x} * {y}"``).  Only forward expressions live here: PyTorch derives its own gradients,
 and that is the point of the comparison — no derivative is written a second time.  A rule
 without a template is an error naming the op (and a test fails when one is added).
 
@@ -53,42 +53,19 @@ from numbers import Real
 from typing import Callable, Sequence, Union
 
 from .grad_mode import enable_grad
-from .rules import RULES
+from .rules import RULES, torch_template
 from .value import Value
 
-__all__ = ["TORCH_OPS", "to_torch_code", "check_with_torch", "TorchCheck", "GradientCheck"]
+__all__ = ["to_torch_code", "check_with_torch", "TorchCheck", "GradientCheck"]
 
-# fmt: off
-#: rule name -> the PyTorch expression of its forward value, over the rule's operand names
-#: (``rules.TABLE``'s ``args``).  A Value operand is filled in with its variable's name, a plain
-#: number with its literal, an n-ary operand group with a 1-d tensor (``torch.stack([...])``).
-TORCH_OPS: dict[str, str] = {
-    "add":        "{x} + {y}",
-    "sub":        "{x} - {y}",
-    "rsub":       "{k} - {x}",
-    "mul":        "{x} * {y}",
-    "div":        "{x} / {y}",
-    "rdiv":       "{k} / {x}",
-    "neg":        "-{x}",
-    "pow":        "{x} ** {n}",                 # torch.pow(x, n): n·x^(n−1)
-    "rpow":       "{a} ** {x}",                 # torch.pow(a, x): z·ln a
-    "vpow":       "{x} ** {y}",                 # both tensors: y·x^(y−1) and z·ln x
-    "exp":        "torch.exp({x})",
-    "log":        "torch.log({x})",
-    "sqrt":       "torch.sqrt({x})",
-    "sin":        "torch.sin({x})",
-    "cos":        "torch.cos({x})",
-    "tanh":       "torch.tanh({x})",
-    "sigmoid":    "torch.sigmoid({x})",
-    "relu":       "torch.relu({x})",            # relu'(0) = 0 in both
-    "leaky_relu": "torch.nn.functional.leaky_relu({x}, {s})",  # slope at 0 in both
-    "abs":        "torch.abs({x})",             # |x|'(0) = sign(0) = 0 in both
-    "max":        "torch.maximum({x}, {y})",    # a tie splits 0.5/0.5 in both
-    "min":        "torch.minimum({x}, {y})",    # a tie splits 0.5/0.5 in both
-    "sum":        "{xs}.sum()",
-    "dot":        "torch.dot({ws}, {xs})",
-}
-# fmt: on
+
+
+def __getattr__(name: str):
+    if name == "TORCH_OPS":  # the old per-op table, now read from the rules' ``torch`` field
+        from types import MappingProxyType
+
+        return MappingProxyType({n: torch_template(r) for n, r in RULES.items() if r.torch})
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _TENSOR = "torch.tensor({}, dtype=torch.float64)"
 _LEAF = "torch.tensor({}, dtype=torch.float64, requires_grad=True)"
@@ -101,7 +78,7 @@ _INSTALL = ("pip install 'autograd-engine[torch]' (on a machine without a GPU, f
 
 
 def template_fields(template: str) -> set[str]:
-    """The operand names a template of :data:`TORCH_OPS` refers to (``{x}`` → ``x``)."""
+    """The operand names a template (``rules.torch_template``) refers to (``{x}`` → ``x``)."""
     return {f for _, f, _, _ in _FORMATTER.parse(template) if f is not None}
 
 
@@ -169,11 +146,11 @@ def _operand(x, names: dict[int, str]) -> str:
 
 def _expression(v: Value, names: dict[int, str]) -> str:
     """The right-hand side for node v: its rule's template filled with its operands."""
-    template = TORCH_OPS.get(v.op)
     rule = RULES.get(v.op)
-    if template is None or rule is None:
-        raise ValueError(f"to_torch_code: op {v.op!r} has no PyTorch counterpart; add a template "
-                         f"over its operands to autograd_engine.torch_code.TORCH_OPS")
+    template = torch_template(rule) if rule is not None else ""
+    if not template:
+        raise ValueError(f"to_torch_code: op {v.op!r} has no PyTorch counterpart; give its rule a torch "
+                         f"expression over its operands (rules.rule(..., torch=...), in RULES)")
     operands = v.operands
     if len(operands) != len(rule.args):
         raise ValueError(f"to_torch_code: node {names[id(v)]} ({v.op}) has {len(operands)} operands, "

@@ -21,131 +21,26 @@ leaf                ``_a = None``
 
 from __future__ import annotations
 
-import ast
 import linecache
 import math
 import operator
 from numbers import Real
-from types import SimpleNamespace
-from typing import Callable, Iterable, Union
+from types import MappingProxyType, SimpleNamespace
+from typing import Callable, Iterable, Mapping, Union
 
-from . import backprop
+from . import _value_ops, backprop, rules
+from ._value_ops import RuleMethods
 from .grad_mode import is_grad_enabled
 from .rules import FLOAT_MATH as _M
 from .rules import RULES, Rule
 
 Number = Union[int, float]
 _INF = math.inf
-_FAILURES = (ArithmeticError, ValueError, TypeError)  # what math raises for a domain or overflow
+_FAILURES = _value_ops._FAILURES  # what math raises for a domain or overflow
 
 _new = object.__new__
 
-# ---- the op methods, compiled from the rule table ------------------------------------------
-# Each method inlines its rule's formulas (rules.py) between the same few lines of bookkeeping:
-# read the operands' floats, evaluate z and the local gradients, refuse a non-finite result,
-# store a node.  Generating them (as dataclasses and PyTorch's derivatives.yaml do) keeps each
-# formula written once while the float path pays no function call or tuple per node.
-# ``inspect.getsource(Value.__mul__)`` shows the generated code.
-
-_OPERAND = {  # how a method reads its operands: a Value (X), a Value or a number (Y), a number
-    # A plain-number operand is checked like a Value's data: a finite float (an int becomes a
-    # float, so .data is always a float; 10**400 or nan is a ValueError naming the op).
-    "value": "    {x} = _X.data\n",
-    "either": ("    _c = _Y.__class__\n"
-               "    if _c is Value:\n        {y} = _Y.data\n"
-               "    elif _c is float and _Y - _Y == 0.0:\n        {y} = _Y\n"  # finite: nan/inf − itself is nan
-               "    else:  # an int, a non-finite float, another kind of number, or an error\n"
-               "        {y}, _c = _operand(_Y, {op!r}, _X)\n"),
-    "number": ("    if {y}.__class__ is not float or not -_INF < {y} < _INF:\n"
-               "        {y} = _to_float({y}, {op!r}, _X)\n"),
-}
-
-_STORE = {  # how the node keeps its operands (see the layout table in the module docstring)
-    "value": "        _v._a = _X\n        _v._da = _d0\n        _v._b = _v._db = None\n",
-    "either": ("        _v._a = _X\n        _v._da = _d0\n"
-               "        if _c is Value:\n            _v._b = _Y\n            _v._db = _d1\n"
-               "        else:\n            _v._b = {y}\n            _v._db = None\n"),
-    "number": "        _v._a = _X\n        _v._da = _d0\n        _v._b = {y}\n        _v._db = None\n",
-}
-
-
-def _is_finite_by_construction(formula: str, args: tuple[str, ...], z_checked: bool = True) -> bool:
-    """Whether a (float) formula is finite whatever the operands' values, so needs no check: a
-    number; the first operand (a Value's data, always finite); z when it is checked; a bare
-    operand as a local gradient (z uses it, so a non-finite one fails z's check); their
-    negations; and choices ``a if c else b`` between such."""
-    finite = {args[0]} | ({"z"} if z_checked else set())
-
-    def ok(node: ast.AST, top: bool) -> bool:
-        if isinstance(node, ast.Constant):
-            return isinstance(node.value, (int, float)) and math.isfinite(node.value)
-        if isinstance(node, ast.Name):
-            return node.id in finite or (top and node.id in args)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            return ok(node.operand, False)
-        if isinstance(node, ast.IfExp):
-            return ok(node.body, False) and ok(node.orelse, False)
-        return False
-
-    return ok(ast.parse(formula, mode="eval").body, True)
-
-
-class _WhereToIf(ast.NodeTransformer):
-    """``m.where(c, a, b)`` → ``a if c else b``: an element-wise choice, for one float (no call)."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        f = node.func
-        if (isinstance(f, ast.Attribute) and f.attr == "where" and isinstance(f.value, ast.Name)
-                and f.value.id == "m" and len(node.args) == 3 and not node.keywords):
-            return ast.IfExp(test=node.args[0], body=node.args[1], orelse=node.args[2])
-        return node
-
-
-def _float_formula(formula: str) -> str:
-    return ast.unparse(_WhereToIf().visit(ast.parse(formula, mode="eval")))
-
-
-def _compile_method(rule: Rule, method: str) -> object:
-    """The float method of a one- or two-operand rule, its formulas inlined."""
-    args, grads, op = rule.args, rule.grads, rule.name
-    x = args[0]
-    y = args[1] if len(args) > 1 else None
-    second = "" if y is None else ("either" if len(grads) == 2 else "number")
-    params = "_X" if y is None else ("_X, _Y" if second == "either" else f"_X, {y}")
-    operands = "(_X,)" if y is None else ("(_X, _Y)" if second == "either" else f"(_X, {y})")
-    src = f"def {method}({params}):\n"
-    if second == "number":
-        src += _OPERAND["number"].format(y=y, op=op)
-    src += _OPERAND["value"].format(x=x)
-    if second == "either":
-        src += _OPERAND["either"].format(y=y, op=op)
-    zf, gfs = _float_formula(rule.z), [_float_formula(g) for g in grads]
-    src += f"    try:\n        z = {zf}\n"
-    src += "".join(f"        _d{i} = {g}\n" for i, g in enumerate(gfs))
-    src += f"    except _FAILURES as e:\n        raise _domain_error({op!r}, {operands}, e) from None\n"
-    # z − z is 0.0 for a finite z, and NaN (truthy) for ±inf or NaN
-    checks = [] if _is_finite_by_construction(zf, args[:1], z_checked=False) else ["z - z"]
-    checks += [f"_d{i} - _d{i}" for i, g in enumerate(gfs) if not _is_finite_by_construction(g, args)]
-    if checks:
-        src += f"    if {' or '.join(checks)}:\n        raise _domain_error({op!r}, {operands}, None)\n"
-    src += f"    _v = _new(Value)\n    _v.data = z\n    _v.grad = 0.0\n    _v.label = ''\n    _v.op = {op!r}\n"
-    src += "    if _recording():\n" + _STORE[second or "value"].format(y=y)
-    src += "    else:  # under no_grad(): the op's name, no graph behind it\n"
-    src += "        _v._a = _v._da = _v._b = _v._db = None\n    return _v\n"
-    filename = f"<autograd_engine rule {op!r}>"
-    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # for inspect/tracebacks
-    namespace = {"Value": Value, "_new": _new, "_recording": is_grad_enabled, "m": _M, "_INF": _INF,
-                 "_FAILURES": _FAILURES, "_domain_error": _domain_error,
-                 "_operand": _operand, "_to_float": _to_float}
-    exec(compile(src, filename, "exec"), namespace)
-    fn = namespace[method]
-    formulas = ", ".join(f"∂z/∂{a} = {g}" for a, g in zip(args, grads))
-    fn.__doc__ = f"z = {rule.z};  {formulas}  (rule {op!r} in rules.TABLE)"
-    return fn
-
-
-class Value:
+class Value(RuleMethods):
     """A scalar node of a computation graph.
 
     ``Value(data, label="")`` makes a leaf.  Arithmetic with Values or plain numbers on either
@@ -154,6 +49,10 @@ class Value:
 
     ``bool`` operands count as the numbers 1 and 0, as in PyTorch (``True * v`` is ``v``).
     Non-finite data (nan, ±inf) is refused: it could only produce silent NaN gradients.
+
+    The op methods (``__mul__``, ``tanh``, ...) are generated from the rule table into
+    ``_value_ops.py`` (inherited from ``RuleMethods``); a rule added with ``rules.register``
+    gets its methods here at run time.
     """
 
     __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db")
@@ -245,7 +144,7 @@ class Value:
         """A new leaf with the same data, cut off from this graph (no gradient flows back)."""
         return Value(self.data, self.label)
 
-    # ---- arithmetic and functions: methods compiled from the rule table (see the end) ------
+    # ---- arithmetic and functions: methods generated from the rule table (_value_ops.py) ----
     def __pos__(self):
         return self
 
@@ -511,18 +410,41 @@ def as_value(x, label: str = "") -> Value:
     return x if isinstance(x, Value) else Value(x, label)
 
 
-#: the Value methods that apply each one- or two-operand rule of the table
-METHODS = {
-    "add": ("__add__", "__radd__"), "sub": ("__sub__",), "rsub": ("__rsub__",),
-    "mul": ("__mul__", "__rmul__"), "div": ("__truediv__",), "rdiv": ("__rtruediv__",),
-    "neg": ("__neg__",), "pow": ("_pow",), "rpow": ("__rpow__",), "vpow": ("_vpow",),
-    "exp": ("exp",), "log": ("log",), "sqrt": ("sqrt",), "sin": ("sin",), "cos": ("cos",),
-    "tanh": ("tanh",), "sigmoid": ("sigmoid",),
-    "relu": ("relu",), "leaky_relu": ("_leaky_relu",), "abs": ("abs", "__abs__"),
-    "max": ("max",), "min": ("min",),
-}
-for _op, _names in METHODS.items():
-    _method = _compile_method(RULES[_op], _names[0])
-    for _name in _names:
-        setattr(Value, _name, _method)
-del _op, _names, _method, _name
+# ---- the generated methods: their names from value.py, and methods for run-time rules -----
+vars(_value_ops).update(Value=Value, _domain_error=_domain_error, _operand=_operand, _to_float=_to_float)
+
+_RULE_METHODS: dict[str, str] = {name: r.name for r in rules.TABLE for name in r.methods}  # method -> rule
+
+
+def _add_methods(rule: Rule) -> None:
+    """Compile and attach the float methods of a rule added with ``rules.register``."""
+    names = rule.methods
+    if not names:
+        return
+    for name in names:
+        owner = _RULE_METHODS.get(name)
+        if owner is None and hasattr(Value, name):
+            raise ValueError(f"register: rule {rule.name!r}: Value already has {name!r}, which no rule "
+                             "made; choose another method name")
+        if owner is not None and owner != rule.name:
+            raise ValueError(f"register: rule {rule.name!r}: Value.{name} applies rule {owner!r}; "
+                             "choose another method name")
+    from ._codegen import method_source  # only for run-time rules: importing value stays lean
+
+    source = method_source(rule, names[0])
+    filename = f"<autograd_engine rule {rule.name!r}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # inspect, tracebacks
+    namespace = dict(vars(_value_ops))
+    exec(compile(source, filename, "exec"), namespace)
+    for name in names:
+        setattr(Value, name, namespace[names[0]])
+        _RULE_METHODS[name] = rule.name
+
+
+rules.on_register(_add_methods)
+
+
+def __getattr__(name: str) -> Mapping[str, tuple[str, ...]]:
+    if name == "METHODS":  # the old per-op table, now read from the rules' own ``method``
+        return MappingProxyType({r.name: r.methods for r in RULES.values() if r.methods})
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

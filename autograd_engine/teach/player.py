@@ -51,20 +51,6 @@ the page grow with the graph, and a backward pass of thousands of steps teaches 
 
 EDGES_PER_NODE = 4  # the edge limit is EDGES_PER_NODE * max_nodes (n-ary nodes have many edges)
 
-# A few words per rule, said before its formula ("multiply swaps: ∂z/∂x = y = 7"): the words
-# of the comments in rules.py, which the table itself does not carry at run time.
-DESCRIPTIONS = {
-    "add": "add distributes", "sub": "subtract: +1 and −1", "rsub": "k − x gives −1",
-    "mul": "multiply swaps", "div": "divide", "rdiv": "k / x", "neg": "negate",
-    "pow": "power rule n·xⁿ⁻¹", "rpow": "aˣ gives z·ln a", "vpow": "xʸ",
-    "exp": "exp is its own derivative", "log": "log gives 1/x", "sqrt": "√x gives 1/(2√x)",
-    "sin": "sin gives cos x", "cos": "cos gives −sin x", "tanh": "tanh gives 1 − z²",
-    "sigmoid": "sigmoid gives z(1 − z)", "relu": "relu is a switch (relu′(0) = 0)",
-    "leaky_relu": "leaky relu: 1 or the slope", "abs": "|x|′ = sign(x), 0 at 0",
-    "max": "max is a switch (a tie splits 0.5/0.5)", "min": "min is a switch (a tie splits 0.5/0.5)",
-    "sum": "n-ary add: 1 to every input", "dot": "Σ wᵢxᵢ: ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ",
-}
-
 _ASSETS = "player_assets"
 _SVG_NS = "http://www.w3.org/2000/svg"
 _SVG_TAGS = {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "tspan", "defs",
@@ -73,6 +59,12 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 # ---- formulas as text ------------------------------------------------------------------------
+def _words(v: Value) -> str:
+    """The few words said before a node's formula ("multiply swaps"): its rule's ``words``."""
+    rule = v.rule
+    return (rule.words if rule is not None else "") or v.op
+
+
 def pretty(formula: str) -> str:
     """A rule's formula text for reading: ``m.`` dropped, ``1.0`` → ``1``, ``*`` → ``·``
     (``"n * m.pow(x, n - 1)"`` → ``"n · pow(x, n − 1)"``)."""
@@ -183,7 +175,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             edge_of[(i, slot)] = len(edges)
             edges.append({"child": i, "parent": index[id(parent)], "slot": slot, "op": v.op,
                           "symbol": rule.symbol if rule else v.op, "arg": arg, "formula": formula,
-                          "words": DESCRIPTIONS.get(v.op, v.op)})
+                          "words": _words(v)})
 
     running = [0.0] * len(order)
     running[-1] = seed
@@ -219,7 +211,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
         else:
             node["z"] = pretty(rule.z) if rule and rule.z else ""
             node["bind"] = _bindings(v, names, index)
-            node["words"] = DESCRIPTIONS.get(v.op, v.op)
+            node["words"] = _words(v)
         nodes.append(node)
 
     root_name = names[-1]
