@@ -41,7 +41,7 @@ import inspect
 import math
 from contextvars import ContextVar
 from numbers import Real
-from typing import Callable, NamedTuple, Sequence, Union
+from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from .backprop import _local_values, gradients, topological_order
 from .grad_mode import enable_grad
@@ -61,6 +61,10 @@ class Result(tuple):
     """A tuple that also says what it cost: ``passes`` (derivative sweeps over a graph),
     ``mode`` ("forward" or "reverse", or "forward-over-reverse" ...) and, for matrices, the
     function's ``value`` at the point."""
+
+    passes: int
+    mode: str
+    value: Any
 
     def __new__(cls, items, passes: int, mode: str, value=None):
         self = super().__new__(cls, items)

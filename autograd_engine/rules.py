@@ -284,13 +284,13 @@ def local_gradients(rule: Rule) -> Callable:
             f"rule {rule.name!r} has no formula text (it was made from a function): derivatives of "
             "its derivative need a rule(...) entry with formulas")
     lg = _LOCAL_GRADS.get(rule.name)
-    if lg is None or lg.__rule__ is not rule:  # a rule replaced in RULES at run time is recompiled
+    if lg is None or getattr(lg, "__rule__", None) is not rule:  # a rule replaced in RULES at run time is recompiled
         grads = [ast.unparse(_CompareToCall().visit(ast.parse(g, mode="eval"))) for g in rule.grads]
         source = (f"def {rule.name}_local_gradients(m, z, {', '.join(rule.args)}):\n"
                   f"    return ({', '.join(grads)},)\n")
         namespace: dict = {}
         exec(compile(source, f"<rule {rule.name} local gradients>", "exec"), namespace)
         lg = namespace[f"{rule.name}_local_gradients"]
-        lg.__rule__ = rule
+        lg.__rule__ = rule  # type: ignore[attr-defined]
         _LOCAL_GRADS[rule.name] = lg
     return lg

@@ -50,7 +50,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 from numbers import Real
-from typing import Callable, Sequence, Union
+from typing import Callable, Iterable, Sequence, Union
 
 from .grad_mode import enable_grad
 from .rules import RULES, torch_template
@@ -106,7 +106,7 @@ def _identifier(label: str) -> str:
 class _Names:
     """Unique identifiers, given out in order: a label's identifier, else the fallback."""
 
-    def __init__(self, taken: Sequence[str] = ()) -> None:
+    def __init__(self, taken: Iterable[str] = ()) -> None:
         self.used = set(_RESERVED) | set(taken)
 
     def new(self, label: str, fallback: str) -> str:
@@ -148,7 +148,7 @@ def _expression(v: Value, names: dict[int, str]) -> str:
     """The right-hand side for node v: its rule's template filled with its operands."""
     rule = RULES.get(v.op)
     template = torch_template(rule) if rule is not None else ""
-    if not template:
+    if rule is None or not template:
         raise ValueError(f"to_torch_code: op {v.op!r} has no PyTorch counterpart; give its rule a torch "
                          f"expression over its operands (rules.rule(..., torch=...), in RULES)")
     operands = v.operands
@@ -200,10 +200,14 @@ def _bounded_order(root: Value, max_nodes: int, who: str) -> list[Value]:
                          "code each); pass a larger max_nodes to write it anyway") from None
 
 
+def _not_a_root(root, who: str) -> TypeError:
+    return TypeError(f"{who}: expected a Value (the root of a scalar expression) or a callable "
+                     f"taking Values, got {type(root).__name__} {root!r:.60}")
+
+
 def _check_root(root, who: str) -> Value:
     if not isinstance(root, Value):
-        raise TypeError(f"{who}: expected a Value (the root of a scalar expression) or a callable "
-                        f"taking Values, got {type(root).__name__} {root!r:.60}")
+        raise _not_a_root(root, who)
     if root.is_leaf() and root.op:
         raise ValueError(f"{who}: this Value (op {root.op!r}, data {root.data!r}) was computed under "
                          "no_grad(), so it has no graph to write; compute it outside no_grad()")
@@ -237,7 +241,9 @@ def _positional(fn: Callable, who: str) -> tuple[list[str], list[str], bool]:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return [], [], True  # a builtin without a signature: the caller says how many inputs
-    required, optional, star = [], [], False
+    required: list[str] = []
+    optional: list[str] = []
+    star = False
     for p in sig.parameters.values():
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             (required if p.default is p.empty else optional).append(p.name)
@@ -342,7 +348,7 @@ def _program(fn_or_root, inputs, max_nodes: int, backward: bool, who: str) -> _P
         return _root_program(_check_root(fn_or_root, who), max_nodes, backward, who)
     if callable(fn_or_root) and not isinstance(fn_or_root, type):
         return _fn_program(fn_or_root, inputs, max_nodes, backward, who)
-    return _check_root(fn_or_root, who)  # raises the TypeError naming what it got
+    raise _not_a_root(fn_or_root, who)
 
 
 def to_torch_code(fn_or_root: Union[Value, Callable[..., Value]], inputs: Sequence | None = None, *,

@@ -58,7 +58,7 @@ class Value(RuleMethods):
     __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db")
     __array_ufunc__ = None  # numpy defers to our __radd__ etc., which refuse arrays clearly
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number | Real, label: str = "") -> None:
         if data.__class__ is not float or not -_INF < data < _INF:
             data = _to_float(data, "Value", None)
         if label.__class__ is not str:
@@ -255,7 +255,7 @@ def _sequence(xs, op: str, what: str) -> tuple:
     return tuple(xs)
 
 
-def _operand(y, op: str, x: Value) -> tuple[float, type]:
+def _operand(y, op: str, x: object) -> tuple[float, type]:
     """The second operand of a binary op when it is neither a Value nor a float/int: a Value
     subclass, a bool or another real number (numpy.float64, Fraction, ...), or an error."""
     if isinstance(y, Value):
@@ -269,7 +269,7 @@ def _data_of(x, op: str) -> float:
     return _to_float(x, op, None)
 
 
-def _to_float(y, op: str, x: Value | None) -> float:
+def _to_float(y, op: str, x: object) -> float:
     """A plain number as a finite float, or a TypeError/ValueError that names the op."""
     if isinstance(y, Real) and not isinstance(y, Value):
         try:

@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(e).removeprefix("fit: "))
     except ImportError as e:
         return _error(str(e))
-    stop = f" (stopped early, kept epoch {hist.best_epoch + 1})" if hist.stopped_early else ""
+    stop = f" (stopped early, kept epoch {(hist.best_epoch or 0) + 1})" if hist.stopped_early else ""
     print(f"after {hist.epochs} epochs{stop}: train accuracy {train_acc:.1%} (loss {train_loss:.4f}), "
           f"validation accuracy {val_acc:.1%} (loss {val_loss:.4f})")
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Iterator, Sequence, Union
+from typing import Callable, Iterator, Sequence, Union
 
 Seed = Union[int, random.Random]
 
@@ -140,7 +140,7 @@ def blobs(n: int = 150, k: int = 3, std: float = 0.6, radius: float = 2.0, seed:
     return _finish(pts, std, _rng(seed))
 
 
-DATASETS = {"xor": xor, "moons": moons, "circles": circles, "spirals": spirals, "blobs": blobs}
+DATASETS: dict[str, Callable[..., Dataset]] = {"xor": xor, "moons": moons, "circles": circles, "spirals": spirals, "blobs": blobs}
 
 
 def split(data: Dataset, *fractions: float, seed: Seed = 0) -> tuple[Dataset, ...]:

@@ -182,8 +182,10 @@ def _unique_keys(pairs: list) -> dict:
     d = dict(pairs)
     if len(d) != len(pairs):
         seen = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise ValueError(f"the key {dup[:80]!r} appears twice in one object")
+        for k, _ in pairs:
+            if k in seen:
+                raise ValueError(f"the key {k[:80]!r} appears twice in one object")
+            seen.add(k)
     return d
 
 
@@ -414,7 +416,7 @@ def load_into(model: Module, path: PathLike, optimizer: Optional[Optimizer] = No
         checked = _optimizer_state(sec, optimizer, {id(p): n for n, p in named}, where)
     for p, x in zip(model.parameters(), values):
         p.data = x
-    if checked is not None:
+    if checked is not None and optimizer is not None:
         optimizer._apply_state(checked)
     return model
 
@@ -441,7 +443,7 @@ def load(path: PathLike, optimizer: Optional[Callable[[list], Optimizer]] = None
         raise ValueError(f"{where}: invalid architecture {str(doc['architecture'])[:300]} "
                          f"({type(e).__name__}: {e})") from None
     values = _values(doc, model, where)
-    if sec is None:
+    if sec is None or optimizer is None:
         for p, x in zip(model.parameters(), values):
             p.data = x
         return model

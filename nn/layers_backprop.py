@@ -376,7 +376,7 @@ def algorithm1(model, x, target, loss="mse") -> Gradients:
     fw = feedforward(net, x)
     t = target_vector(loss, target, net.sizes[-1])
     L = net.L
-    delta = [None] * (L + 1)
+    delta: list = [None] * (L + 1)
     delta[L] = bp1(loss, fw.a[L], fw.z[L], net.S[L], t)
     for l in range(L - 1, 0, -1):
         delta[l] = bp2(net.W[l + 1], delta[l + 1], fw.z[l], net.S[l])

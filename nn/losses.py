@@ -163,7 +163,7 @@ def _class_index(who: str, label, k: int) -> int:
     if isinstance(label, Integral) and not isinstance(label, bool):
         index = int(label)
     elif isinstance(label, Real) and not isinstance(label, bool) and float(label).is_integer():
-        index = int(label)
+        index = int(float(label))
     else:
         raise ValueError(f"{who}: label {label!r} is not a class index (an integer 0..{k - 1})")
     if not 0 <= index < k:

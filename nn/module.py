@@ -649,17 +649,17 @@ class _Activation(Module):
 
 class ReLU(_Activation):
     """relu(a) = max(a, 0), with relu′(0) = 0 (PyTorch's convention)."""
-    _fn = Value.relu
+    _fn = staticmethod(Value.relu)
 
 
 class Tanh(_Activation):
     """tanh(a), tanh′ = 1 − tanh²."""
-    _fn = Value.tanh
+    _fn = staticmethod(Value.tanh)
 
 
 class Sigmoid(_Activation):
     """σ(a) = 1/(1 + e⁻ᵃ), σ′ = σ(1 − σ)."""
-    _fn = Value.sigmoid
+    _fn = staticmethod(Value.sigmoid)
 
 
 class Identity(_Activation):
@@ -679,7 +679,7 @@ class LeakyReLU(_Activation):
         if (isinstance(negative_slope, bool) or not isinstance(negative_slope, Real)
                 or not math.isfinite(negative_slope)):
             raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope: float = float(negative_slope)
 
     def forward(self, x):
         slope = self.negative_slope

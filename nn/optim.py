@@ -133,7 +133,7 @@ class Optimizer:
                     f"{grads[i]!r}, lr {lr!r}): training diverged; every parameter keeps its value from "
                     "before this step (lower the learning rate)", step=t, index=i, parameter=p)
         for k in state:  # an overflowing g² would stall training silently (a step of g/∞ = 0)
-            i = next((i for i, x in enumerate(getattr(self, k)) if x - x), None)
+            i = next((i for i, x in enumerate(getattr(self, k)) if x - x), None)  # type: ignore[assignment]
             if i is not None:
                 x = getattr(self, k)[i]
                 self._restore(state, t - 1)

@@ -61,7 +61,7 @@ def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hi
     lo, hi = every.min(axis=0) - pad, every.max(axis=0) + pad
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
-    classes = np.array([L.predict(o) for o in outputs(model, grid, compiled=True)])
+    classes = np.array([L.predict(o) for o in outputs(model, grid.tolist(), compiled=True)])
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 5))
     k = int(max(classes.max(), y.max(), yv.max() if len(yv) else 0)) + 1
@@ -76,7 +76,7 @@ def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hi
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("x₁ (feature 1)")
     ax.set_ylabel("x₂ (feature 2)")
-    handles = [Patch(facecolor=cmap(c), alpha=0.6, label=f"predicted class {c}") for c in range(k)]
+    handles: list = [Patch(facecolor=cmap(c), alpha=0.6, label=f"predicted class {c}") for c in range(k)]
     handles.append(Line2D([], [], marker="o", linestyle="", color="gray", markeredgecolor="k",
                           label=f"training points ({len(X)})"))
     if val is not None:

@@ -43,9 +43,9 @@ FUNCTIONS: dict[str, tuple[int, Callable]] = {
     "sqrt": (1, Value.sqrt), "sin": (1, Value.sin), "cos": (1, Value.cos),
     "max": (2, Value.max), "min": (2, Value.min),
 }
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+_BINARY: dict[type, Callable] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+_UNARY: dict[type, Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _NOT_ALLOWED = {  # a clearer word than the node's class name for what people try
     ast.Attribute: "attribute access", ast.Subscript: "subscripting", ast.Lambda: "lambda",
     ast.Compare: "comparison", ast.BoolOp: "and/or", ast.IfExp: "if-else", ast.NamedExpr: ":=",
@@ -190,8 +190,9 @@ class _Evaluator:
             if z.op:  # +x is x itself
                 self.made.append(z)
             return z
+        first = args[0]
         with no_grad():
-            return fn(Value(args[0]), *args[1:]).data
+            return fn(first if isinstance(first, Value) else Value(first), *args[1:]).data
 
 
 def _label(unlabelled: list[Value], root: Value, taken: set[str]) -> None:
@@ -396,8 +397,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     inputs = list(traced.leaves.values())
     fwd = forward_derivative(traced.root, inputs)
+    derivative = fwd.derivative if isinstance(fwd.derivative, tuple) else (fwd.derivative,)
     print(f"\n3. Forward mode vs reverse mode (Nikolaj van Omme's talk “So you think you know backpropagation?”,\n   Funartech, 2018): forward mode pushes ṫ(z) = Σ ∂z/∂p · ṫ(p) from ONE "
-          f"input,\n   so ∂f/∂(a, b, c) = ({', '.join(map(number, fwd.derivative))}) took {fwd.passes} forward "
+          f"input,\n   so ∂f/∂(a, b, c) = ({', '.join(map(number, derivative))}) took {fwd.passes} forward "
           f"passes ({fwd.edge_visits} edge visits);\n   one backward pass gave all three "
           f"({fwd.edge_visits // fwd.passes} edge visits).")
 

@@ -167,7 +167,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
     seed = float(grad)
 
     slots = {i: _slots(v) for i, v in enumerate(order) if not v.is_leaf()}
-    edges, edge_of = [], {}
+    edges: list[dict] = []
+    edge_of: dict[tuple[int, int], int] = {}
     for i, v in enumerate(order):
         for slot, (parent, local) in enumerate(zip(v.parents, v.local_grads)):
             arg, formula = slots[i][slot] if slot < len(slots[i]) else (f"operand {slot}", "")
@@ -180,7 +181,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
     running = [0.0] * len(order)
     running[-1] = seed
     last_in = [-1] * len(order)  # the last step into each node: after it, its gradient is complete
-    records, sent = [], {}
+    records: list[dict] = []
+    sent: dict[int, int] = {}
     for k, s in enumerate(steps):
         z, p = index[id(s.node)], index[id(s.parent)]
         slot = sent.get(z, 0)
@@ -312,7 +314,10 @@ def _tag_svg(svg: str, data: dict) -> str:
             name = re.sub(r":t\d+(?=->|$)", "", name)  # into a dot node's term field (v5op:t0)
             if name in edges_by_title and edges_by_title[name]:
                 g.set("data-edge", str(edges_by_title[name].pop(0)))
-                parent, child = re.fullmatch(r"v(\d+)->v(\d+)op", name).groups()
+                ends = re.fullmatch(r"v(\d+)->v(\d+)op", name)
+                if ends is None:  # not an edge this page drew
+                    continue
+                parent, child = ends.groups()
                 g.set("data-parent", parent)  # from Graphviz's own name of the edge
                 g.set("data-child", child)
             else:
@@ -326,7 +331,7 @@ def _tag_svg(svg: str, data: dict) -> str:
 
 # ---- the page ----------------------------------------------------------------------------------
 def _asset(name: str) -> str:
-    return resources.files(__package__).joinpath(_ASSETS, name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath(_ASSETS).joinpath(name).read_text(encoding="utf-8")
 
 
 def json_for_script(obj) -> str:

@@ -37,7 +37,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ..files import atomic_write
 from ..value import Value
@@ -103,7 +103,7 @@ def _check_highlight(highlight, index: dict[int, int]) -> tuple[set[int], tuple[
 def _flat_operands(v: Value) -> list:
     """The rule's operands in order, with the sequences of ``sum``/``dot`` flattened: the Values
     among them come in the same order as ``v.parents`` (and ``v.local_grads``)."""
-    out = []
+    out: list = []
     for operand in v.operands:
         if isinstance(operand, (tuple, list)):
             out.extend(operand)
@@ -181,7 +181,8 @@ def _dot_terms(v: Value, name) -> tuple[list[str], list[int]]:
     so ``b·1`` reads ``b``), and
     for each of ``v.parents`` (all the Values among the ws, then among the xs) its term."""
     ws, xs = v.operands
-    terms, of_parent = [], []
+    terms: list[str] = []
+    of_parent: list[int] = []
     for k, (w, x) in enumerate(zip(ws, xs)):
         parts = [name(o) if isinstance(o, Value) else _num(o) for o in (w, x)]
         parts = [f"({t})" if t.startswith("-") else t for t in parts]  # w·(-2), not w·-2
@@ -331,7 +332,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
             p, (parent, local) = next(values)
             head = f"v{i}op" if term_of_parent is None else f"v{i}op:t{term_of_parent[p]}"
             eid = f"e{i}_{p}"
-            this = on_edge and parent is edge[1] and (edge_index is None or edge_index == p)
+            this = on_edge and edge is not None and parent is edge[1] and (edge_index is None or edge_index == p)
             if template is not None:
                 dot.edge(f"v{index[id(parent)]}", head, id=eid, label=template["edges"].get((i, p), ""))
             elif this:
@@ -653,7 +654,7 @@ def _png(svg: str, source: str) -> bytes:
             return _graphviz().pipe("dot", "png", source.encode("utf-8"), quiet=True)
         raise ImportError(f"render: PNG output needs resvg-py; {INSTALL_HINT}") from e
     font = _font_file()
-    fonts = {"font_files": [font], "font_family": FONT, "sans_serif_family": FONT,
+    fonts: dict[str, Any] = {"font_files": [font], "font_family": FONT, "sans_serif_family": FONT,
              "serif_family": FONT} if font else {}
     # dpi 96 resolves Graphviz's pt units; zoom 2 for a sharp picture on high-density screens
     return bytes(resvg_py.svg_to_bytes(svg_string=svg, dpi=96.0, zoom=2.0, background="white", **fonts))
@@ -672,7 +673,7 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
         raise ValueError(f"render: format must be one of {FORMATS}, got {format!r}")
     target = None if path is None else _target(path)  # a bad path fails before the layout work
     ext = target.suffix.lower().lstrip(".") if target is not None else ""
-    if ext in FORMATS and ext != format:  # PNG bytes in a .svg file open nowhere
+    if target is not None and ext in FORMATS and ext != format:  # PNG bytes in a .svg file open nowhere
         raise ValueError(f"render: path {str(target)!r} ends in .{ext} but format is {format!r}; "
                          f"pass format={ext!r} or name the file {target.with_suffix('.' + format).name!r}")
     source = _source(obj, draw_kwargs)

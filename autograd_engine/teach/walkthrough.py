@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class Step(NamedTuple):
     """One edge of the backward pass: ``node`` (z) sends gradient to ``parent`` (x)."""
 
-    index: int  #: 1-based position in the backward pass
+    index: int  # type: ignore[assignment]  #: 1-based position in the backward pass (shadows tuple.index)
     node: Value  #: z, the node sending gradient
     parent: Value  #: x, the parent receiving it
     upstream: float  #: ∂L/∂z, complete when z sends (all of z's children have sent)
