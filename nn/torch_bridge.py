@@ -100,7 +100,8 @@ def _activation_name(module, where: str) -> str:
             raise ValueError(f"from_torch: {where} is {module!r}, but nn's {name!r} has slope "
                              f"{numbers[0]} (negative_slope={module.negative_slope} cannot be mapped)")
         return name
-    supported = ", ".join(f"{_OP_MODULES[op]}" for op in sorted({op for n in ACTIVATIONS if (op := _probe(n)[0]) is not None}))
+    ops = {_probe(n)[0] for n in ACTIVATIONS}
+    supported = ", ".join(f"{_OP_MODULES[op]}" for op in sorted(o for o in ops if o is not None))
     raise ValueError(f"from_torch: {where} is {module!r}, which is neither torch.nn.Linear nor an "
                      f"activation nn has ({supported}, Identity)")
 
