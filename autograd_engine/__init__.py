@@ -8,7 +8,7 @@
 (7.0, 9.0, 2.0)
 """
 
-from .backprop import gradients
+from .grads import gradients
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .rules import FLOAT_MATH, RULES, Rule
 from .value import Value, as_value, zero_grad

@@ -43,7 +43,8 @@ from contextvars import ContextVar
 from numbers import Real
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
-from .backprop import _local_values, gradients, topological_order
+from .backprop import topological_order
+from .grads import gradients, local_gradient_values
 from .grad_mode import enable_grad
 from .value import VALUE_MATH, Value
 
@@ -278,7 +279,7 @@ def _sweep(order: list, seeds: dict, outs: list, graph: bool) -> list:
         if z in seeds or z._a is None:
             continue
         t = 0.0
-        for p, d in (_local_values(z, VALUE_MATH, Value) if graph else zip(z.parents, z.local_grads)):
+        for p, d in (local_gradient_values(z, VALUE_MATH, Value) if graph else zip(z.parents, z.local_grads)):
             tp = get(p)
             if tp is not None and not (tp.__class__ is float and tp == 0.0):
                 t = t + d * tp

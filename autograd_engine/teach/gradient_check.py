@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..backprop import gradients
+from ..grads import gradients
 from ..grad_mode import no_grad
 from ..value import Value
 from .walkthrough import number, text_table
