@@ -83,6 +83,7 @@ except ImportError as _e:  # pragma: no cover - exercised only without numpy
 
 from .grad_mode import enable_grad
 from .rules import RULES
+from .stacked_dot import stacked_dot  # also the torch backend's (tape_torch.py)
 from .value import Value
 
 __all__ = ["compile", "Tape", "ARRAY_MATH"]
@@ -107,20 +108,6 @@ def _sum(xs):
     if isinstance(xs, np.ndarray):
         return xs.sum(axis=0)
     return sum(xs)
-
-
-def stacked_dot(ws, xs, broadcast: Callable, einsum: Callable):
-    """Σᵢ wᵢ·xᵢ of (n, k, B) stacks, for any array library (``broadcast``, ``einsum`` its
-    own): k weight rows (n, k, 1) against shared inputs (n, 1, B) are the matrix product
-    Wᵀ·X (and the mirror case); any other mix of size-1 axes broadcasts."""
-    _, kw, bw = ws.shape
-    _, kx, bx = xs.shape
-    if bw == 1 and kx == 1:
-        return ws[:, :, 0].T @ xs[:, 0, :]
-    if kw == 1 and bx == 1:
-        return xs[:, :, 0].T @ ws[:, 0, :]
-    ws, xs = broadcast(ws, xs)
-    return einsum("ikb,ikb->kb", ws, xs)
 
 
 def _dot(ws, xs):

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .tape import stacked_dot
+from .stacked_dot import stacked_dot
 
 __all__ = ["torch_math", "torch_ops"]
 
