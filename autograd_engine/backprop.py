@@ -11,13 +11,32 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .value import Value
+from .checks import computed_under_no_grad, no_graph_error, short
 
 
-def topological_order(root: Value, *more: Value) -> list[Value]:
+class Node(Protocol):
+    """What the walk needs from a node (``value.Value`` is one; this module never imports it).
+
+    ``_a`` is None for a leaf, the first parent, or a tuple of parents (an n-ary node) whose
+    local gradients ∂z/∂parent are the tuple ``_da``; otherwise ``_da`` is ∂z/∂_a and, when
+    ``_db`` is not None, ``_b`` is the second parent and ``_db`` its local gradient."""
+
+    data: float
+    grad: float
+    label: str
+    op: str
+    _a: Any
+    _b: Any
+    _da: Any
+    _db: Any
+
+
+N = TypeVar("N", bound=Node)
+
+
+def topological_order(root: N, *more: N) -> list[N]:
     """Every node ``root`` depends on, parents before children, ``root`` last.
 
     An iterative depth-first search: a node is pushed back under a ``None`` marker when it
@@ -26,8 +45,8 @@ def topological_order(root: Value, *more: Value) -> list[Value]:
     With several roots, one walk with one visited set orders all their graphs (a node they
     share is expanded once), the roots in the order given where none depends on another.
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
+    order: list[N] = []
+    seen: set[N] = set()
     stack: list = [*reversed(more), root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, seen.add
     while stack:
@@ -61,15 +80,13 @@ def _seed(grad, who: str) -> float:
     try:
         f = float(grad)
     except OverflowError:
-        from .value import _short  # a 400-digit int is named by its first digits and length
-
-        raise ValueError(f"{who}: grad {_short(grad)} is too large for a float") from None
+        raise ValueError(f"{who}: grad {short(grad)} is too large for a float") from None  # 400 digits: the first ones
     if not math.isfinite(f):
         raise ValueError(f"{who}: grad must be finite, got {grad!r}")
     return f
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
+def backward(root: Node, grad: float = 1.0) -> None:
     """Fill ``.grad`` with ∂root/∂node · grad for every node of ``root``'s graph.
 
     Leaves accumulate; interior nodes start from zero in every call (see ``Value.backward``).
@@ -77,10 +94,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     if grad.__class__ is not float or not -math.inf < grad < math.inf:
         grad = _seed(grad, "backward")
     if root._a is None:
-        if root.op:
-            raise ValueError(
-                f"backward: this Value (op {root.op!r}, data {root.data!r}) was computed under "
-                "no_grad(), so no graph was recorded; compute it outside no_grad() to differentiate")
+        if computed_under_no_grad(root):
+            raise no_graph_error("backward", "this Value", root)
         root.grad += grad  # a leaf: ∂root/∂root = 1, accumulated like any leaf
         return
     # topological_order's walk, written out again on purpose: this is the hot loop, and a shared
@@ -90,8 +105,8 @@ def backward(root: Value, grad: float = 1.0) -> None:
     # receive), but their gradient so far is set aside, so this pass sums into a zero and is
     # added at the end as PyTorch's AccumulateGrad does: two passes give exactly 2x.
     mark = float("0")
-    order: list[Value] = []
-    leaves: list[Value] = []
+    order: list[Node] = []
+    leaves: list[Node] = []
     held: list[float] = []  # two flat lists, not (leaf, grad) tuples: tuples would wake the GC
     stack: list = [root]
     push, pop, emit = stack.append, stack.pop, order.append

@@ -44,6 +44,7 @@ from numbers import Real
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from .backprop import topological_order
+from .checks import computed_under_no_grad, no_graph_error
 from .grads import gradients, local_gradient_values
 from .grad_mode import enable_grad
 from .value import VALUE_MATH, Value
@@ -255,10 +256,8 @@ def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]]) -> Forwa
         raise TypeError(f"{who}: root must be a Value, got {type(root).__name__} {root!r}")
     single = isinstance(wrt, Value)
     inputs = (wrt,) if single else _value_sequence(wrt, who)
-    if root.is_leaf() and root.op:
-        raise ValueError(
-            f"{who}: this Value (op {root.op!r}, data {root.data!r}) was computed under "
-            "no_grad(), so no graph was recorded; compute it outside no_grad() to differentiate")
+    if computed_under_no_grad(root):
+        raise no_graph_error(who, "this Value", root)
     order = root.nodes()
     edges = sum(len(v.parents) for v in order)
     derivatives = tuple(_sweep(order, {x: 1.0}, [root], False)[0] for x in inputs)

@@ -8,6 +8,7 @@ differentiated again) and :mod:`autograd_engine.backprop` (whose walk orders the
 from __future__ import annotations
 
 from .backprop import topological_order
+from .checks import computed_under_no_grad, no_graph_error
 from .grad_mode import enable_grad
 from .rules import RULES, local_gradients
 from .value import VALUE_MATH, Value, _to_float
@@ -40,10 +41,8 @@ def gradients(outputs, inputs, grad_outputs=None, *, create_graph: bool = False,
     ins = _as_values(inputs, "inputs", Value)
     seeds = _seeds(grad_outputs, outs, Value, create_graph)
     for o in outs:
-        if o._a is None and o.op:
-            raise ValueError(
-                f"gradients: the output (op {o.op!r}, data {o.data!r}) was computed under no_grad(), "
-                "so no graph was recorded; compute it outside no_grad() to differentiate")
+        if computed_under_no_grad(o):
+            raise no_graph_error("gradients", "the output", o)
     order = topological_order(*outs)
     got: dict = {}
     for o, s in zip(outs, seeds):

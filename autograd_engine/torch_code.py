@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Callable, Iterable, Sequence, Union
 
+from .checks import check_finite_nonnegative, computed_under_no_grad, no_graph_error
 from .grad_mode import enable_grad
 from .rules import RULES, torch_template
 from .value import Value
@@ -208,9 +209,8 @@ def _not_a_root(root, who: str) -> TypeError:
 def _check_root(root, who: str) -> Value:
     if not isinstance(root, Value):
         raise _not_a_root(root, who)
-    if root.is_leaf() and root.op:
-        raise ValueError(f"{who}: this Value (op {root.op!r}, data {root.data!r}) was computed under "
-                         "no_grad(), so it has no graph to write; compute it outside no_grad()")
+    if computed_under_no_grad(root):
+        raise no_graph_error(who, "this Value", root, "so it has no graph to write; compute it outside no_grad()")
     return root
 
 
@@ -448,8 +448,7 @@ def check_with_torch(fn_or_root: Union[Value, Callable[..., Value]], inputs: Seq
     """
     who = "check_with_torch"
     for arg, val in (("atol", atol), ("rtol", rtol)):
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val < math.inf:
-            raise ValueError(f"{who}: {arg} must be a finite number ≥ 0, got {val!r}")
+        check_finite_nonnegative(val, who, arg)
     prog = _program(fn_or_root, inputs, max_nodes, True, who)
     torch = import_torch(who)
 

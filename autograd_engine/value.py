@@ -29,6 +29,7 @@ from types import MappingProxyType, SimpleNamespace
 from typing import Callable, Iterable, Mapping, Union
 
 from . import _value_ops, backprop, rules
+from .checks import short as _short
 from ._value_ops import RuleMethods
 from .grad_mode import is_grad_enabled
 from .rules import FLOAT_MATH as _M
@@ -281,12 +282,6 @@ def _to_float(y, op: str, x: object) -> float:
         raise ValueError(f"{op}: operand {y!r} is not finite; Values hold finite numbers only")
     raise TypeError(f"{op}: unsupported operand {_kind(y)}{' with ' + _show(x) if x is not None else ''}; "
                     f"{_hint(y)}")
-
-
-def _short(y) -> str:
-    """repr(y), or its first digits and length when that is long (a 400-digit int)."""
-    text = repr(y)
-    return text if len(text) <= 40 else f"{text[:12]}…({len(text)} characters)"
 
 
 def _kind(y) -> str:

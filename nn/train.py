@@ -26,6 +26,7 @@ from numbers import Real
 from typing import Callable, Optional, Sequence, Union
 
 from autograd_engine import Value, no_grad
+from autograd_engine.checks import check_finite_nonnegative
 
 from .data import Dataset, batches
 from .losses import Loss, get_loss, l2 as l2_term, mean
@@ -247,8 +248,7 @@ def _check_fit_args(model: Module, optimizer, epochs, batch_size, l2, early_stop
                                    or batch_size < 1):
         raise ValueError(f"fit: batch_size must be a positive int or None (the full batch), "
                          f"got {batch_size!r}")
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 <= l2 < math.inf:
-        raise ValueError(f"fit: l2 must be a finite number ≥ 0, got {l2!r}")
+    check_finite_nonnegative(l2, "fit", "l2")
     if early_stopping is not None:
         if isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1:
             raise ValueError(f"fit: early_stopping is a patience in epochs (int ≥ 1), got {early_stopping!r}")

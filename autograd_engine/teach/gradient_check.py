@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..checks import check_finite_nonnegative
 from ..grads import gradients
 from ..grad_mode import no_grad
 from ..value import Value
@@ -125,8 +126,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
     point, names = _point(inputs)
     for arg, val in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val < float("inf"):
-            raise ValueError(f"gradcheck: {arg} must be a finite number ≥ 0, got {val!r}")
+        check_finite_nonnegative(val, "gradcheck", arg)
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0")
     if order not in (1, 2) or isinstance(order, bool):
