@@ -21,7 +21,8 @@ apply it (``method``), its PyTorch counterpart (``torch``, an expression over th
 names, used by ``to_torch_code``) and the few words the backprop player says before the formula
 (``words``: "multiply swaps").  The machinery that records nodes and walks the graph
 (``value.py``, ``backprop.py``) knows nothing of calculus: a new op is one ``rule(...)`` line
-here, or one :func:`register` call at run time, and every backend serves it.
+here (then ``python -m autograd_engine._codegen`` rewrites the generated ``_value_ops.py``), or
+one :func:`register` call at run time, and every backend serves it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Rule(NamedTuple):
     gradients are sequences.  ``domain`` is said in the error raised when ``fn`` fails.
 
     Rules of the table also keep their formulas as text (``args``, ``z``, ``grads``): ``fn`` is
-    compiled from them, and so are the scalar engine's float methods (``value.py``), with the
+    compiled from them, and so are the scalar engine's float methods (``_value_ops.py``), with the
     formulas inlined — one source for the float path and the array path, and no function call
     per node on the float path.  A rule made directly from a function (``Rule(name, symbol,
     fn)``) works through ``Value.apply``.
