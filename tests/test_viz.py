@@ -123,14 +123,11 @@ def test_one_op_node_per_interior_value_and_edges_follow_the_forward_pass(graph_
     ])
 
 
-@pytest.mark.parametrize("op, make", [
-    ("sub", lambda p, q: p - q), ("div", lambda p, q: p / q), ("neg", lambda p, q: -p),
-    ("exp", lambda p, q: p.exp()), ("log", lambda p, q: q.log()), ("tanh", lambda p, q: p.tanh()),
-    ("sigmoid", lambda p, q: p.sigmoid()), ("relu", lambda p, q: p.relu()), ("abs", lambda p, q: abs(p)),
-    ("max", lambda p, q: p.max(q)), ("min", lambda p, q: p.min(q)), ("vpow", lambda p, q: q ** p),
-])
-def test_each_op_is_drawn_with_its_rules_symbol(op, make):
-    z = make(Value(-0.5, "p"), Value(2.0, "q"))
+@pytest.mark.parametrize("op", sorted(name for name, r in RULES.items() if r.methods))
+def test_each_op_is_drawn_with_its_rules_symbol(op):
+    rule = RULES[op]  # applied through its own method: a Value, then a Value or a number (2.0)
+    p, q = Value(0.5, "p"), Value(2.0, "q")
+    z = getattr(p, rule.methods[0])(*[q if len(rule.grads) == 2 else 2.0][:len(rule.args) - 1])
     assert z.op == op
     dot = parse(draw_dot(z).source)
     (symbol,) = [dot.label(i) for i, a in dot.nodes.items() if a.get("shape") == "ellipse"]
