@@ -75,9 +75,11 @@ from __future__ import annotations
 #   tracing   — compile(): trace fn twice, check the two graphs agree, build the Tape
 #   layout    — the traced graph grouped by depth and laid out in rows of two stores
 #   rows      — rows as blocks and views; the backward pass's gradient writers
+#   parameters — parameters held as arrays while they train (Tape.attach)
 #   replay    — the Tape: bind a batch size, forward and backward over arrays
 from .kernels import ARRAY_MATH, stacked_dot
+from .parameters import ParameterArrays
 from .replay import Tape
 from .tracing import compile
 
-__all__ = ["compile", "Tape", "ARRAY_MATH", "stacked_dot"]
+__all__ = ["compile", "Tape", "ARRAY_MATH", "ParameterArrays", "stacked_dot"]

@@ -53,7 +53,8 @@ class Layout:
     activations between them line up as slices, and a layer's weights as one block.
     """
 
-    def __init__(self, order: list[Value], inputs: list[Value], shared: set) -> None:
+    def __init__(self, order: list[Value], inputs: list[Value], shared: set,
+                 watched: list[Value] = ()) -> None:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
         varies: dict[int, bool] = {}
         level: dict[int, int] = {}
@@ -198,5 +199,6 @@ class Layout:
         for kd, r, _ in self.consts:
             self.dead[kd][r] = True
         self.root = spec(id(root))
+        self.watched = [spec(id(v)) for v in watched]  # (store, row) of each watched node
         self.ops = [v.op for v in self.op_nodes]
         del self.op_nodes  # the tape keeps no reference to the traced graph

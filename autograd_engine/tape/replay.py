@@ -16,6 +16,7 @@ from ..value import Value
 from .backends import NUMPY
 from .kernels import ARRAY_MATH
 from .layout import NARY, Group, Layout
+from .parameters import ParameterArrays
 from .rows import _at, _block, _consecutive, _contract, _mixed_writer, _runs, _shared_columns, _writer
 
 __all__ = ["Tape", "ARITH"]
@@ -47,6 +48,11 @@ class Tape:
             if kind == "S":
                 self._S[row, 0] = x
         self._get_data = attrgetter("data")
+        self._get_grad = attrgetter("grad")
+        self._arrays = None  # the ParameterArrays this tape is attached to (None: the Values)
+        self._arrays_idx = None  # the tape's parameters' positions there (None: all, in order)
+        self._grad_array = None  # attached: the last backward's gradient, on the device
+        self._watch_rows = None  # the V rows of the watched Values (when all are in V)
         self._bound_B = -1
         self._locals: list | None = None
         self._B = 0
@@ -238,7 +244,10 @@ class Tape:
         if B != self._bound_B:
             self._bind(B)
         S, P = self._S, self._P
-        if P:
+        if P and self._arrays is not None:  # attached: one gather from the held arrays
+            S[:P, 0] = self._arrays.data if self._arrays_idx is None \
+                else self._arrays.data[self._arrays_idx]
+        elif P:
             data = np.fromiter(map(self._get_data, self.parameters), np.float64, P)
             if not np.isfinite(data).all():
                 bad = next(p for p in self.parameters if not np.isfinite(p.data))
@@ -273,6 +282,27 @@ class Tape:
         if kind == "V":
             return self._V[row].clone() if xp.name == "torch" else self._V[row].copy()
         return self._S[row, 0] + xp.zeros(B)
+
+    def watched(self):
+        """The numbers of the Values ``fn`` watched (see :func:`compile`) at the last forward:
+        an array (B, k), one row per sample — NumPy, or a tensor on the tape's device."""
+        if self._locals is None:
+            raise RuntimeError("Tape.watched: call forward(X) first")
+        spots = self._layout.watched
+        if not spots:
+            raise ValueError("Tape.watched: fn watches no Values (return (scalar, [values]) "
+                             "from fn to watch some)")
+        xp, B = self._ops_impl, self._B
+        if all(kind == "V" for kind, _ in spots):
+            if self._watch_rows is None:
+                self._watch_rows = xp.index([row for _, row in spots])
+            return self._V[self._watch_rows].T
+        cols = [self._V[row] if kind == "V" else self._S[row, 0] + xp.zeros(B)
+                for kind, row in spots]
+        out = xp.zeros((len(cols), B))
+        for j, c in enumerate(cols):
+            out[j] = c
+        return out.T
 
     def _check_batch(self, X) -> np.ndarray:
         n = self.n_inputs
@@ -376,27 +406,98 @@ class Tape:
                     raise ValueError(f"Tape.backward: the gradient at node {grp.nodes[0]} "
                                      f"({grp.op}) is not finite ({e})") from None
         P = self._P
-        if P:
+        if P and self._arrays is not None:  # attached: grad[idx] += d, one array op
+            d = GS[:P, 0]
+            held, idx = self._arrays, self._arrays_idx
+            new = (held.grad if idx is None else held.grad[idx]) + d
+            if not xp.all_finite(new):  # one reduction (on the device for torch)
+                self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
+            if idx is None:
+                held.grad[...] = new
+            else:
+                held.grad[idx] = new
+            self._grad = None
+            self._grad_array = d.clone() if xp.name == "torch" else d.copy()
+        elif P:
             d = xp.to_numpy(GS[:P, 0])
-            if not np.isfinite(d).all():
-                bad = self.parameters[int(np.argmin(np.isfinite(d)))]
-                raise ValueError(f"Tape.backward: the gradient of parameter {bad!r} is not "
-                                 "finite (it overflows along the chain rule); .grad unchanged")
+            old = np.fromiter(map(self._get_grad, self.parameters), np.float64, P)
+            new = old + d
+            if not np.isfinite(new).all():
+                self._refuse_gradient(d, new)
             self._grad = d.copy()
-            for p, x in zip(self.parameters, d.tolist()):
-                p.grad += x
+            self._grad_array = None
+            for p, x in zip(self.parameters, new.tolist()):
+                p.grad = x
+
+    def _refuse_gradient(self, d: np.ndarray, new: np.ndarray):
+        """The error of a backward pass that would leave a parameter's gradient non-finite:
+        the pass's own gradient overflowed, or adding it to what ``.grad`` held did.  Nothing
+        has been changed (the scalar engine refuses the same pass the same way)."""
+        if not np.isfinite(d).all():
+            bad = self.parameters[int(np.argmin(np.isfinite(d)))]
+            raise ValueError(f"Tape.backward: the gradient of parameter {bad!r} is not "
+                             "finite (it overflows along the chain rule); .grad unchanged")
+        i = int(np.argmin(np.isfinite(new)))
+        raise ValueError(f"Tape.backward: adding this pass's gradient {d[i]!r} to parameter "
+                         f"{self.parameters[i]!r}'s accumulated gradient would make it "
+                         f"{new[i]!r}; every .grad unchanged (zero the gradients between passes)")
 
     # ---- the parameters as one array (for vectorized optimizers) --------------------------
+    def attach(self, arrays: ParameterArrays) -> None:
+        """Hold the parameters in ``arrays`` (a :class:`ParameterArrays` of the same backend
+        that holds every parameter of this tape) instead of the Values: from now on
+        ``forward`` reads ``arrays.data``, ``backward`` adds into ``arrays.grad`` (one array
+        op each) and neither touches a Value; ``arrays.write_back()`` makes the Values
+        current.  :meth:`detach` goes back to reading and writing the Values."""
+        if not isinstance(arrays, ParameterArrays):
+            raise TypeError(f"Tape.attach: need ParameterArrays, got {type(arrays).__name__}")
+        if arrays.ops is not self._ops_impl:
+            raise ValueError(f"Tape.attach: the arrays live on {arrays.ops.name} "
+                             f"({getattr(arrays.ops, 'device', 'cpu')}), the tape on "
+                             f"{self.backend} ({getattr(self._ops_impl, 'device', 'cpu')})")
+        pos = arrays.positions(self.parameters, "Tape.attach")
+        identity = len(pos) == len(arrays) and bool((pos == np.arange(len(pos))).all())
+        self._arrays = arrays
+        self._arrays_idx = None if identity else self._ops_impl.index(pos)
+        self._data = self._grad = self._grad_array = None
+
+    def hold_parameters(self, params=None) -> ParameterArrays:
+        """New :class:`ParameterArrays` of ``params`` (default: this tape's parameters) on
+        this tape's backend and device, read from the Values now, and attach to them."""
+        arrays = ParameterArrays(self.parameters if params is None else params,
+                                 self._ops_impl)
+        self.attach(arrays)
+        return arrays
+
+    def detach(self) -> None:
+        """Read and write the parameters' Values again (write the arrays back first if the
+        Values should have their numbers)."""
+        self._arrays = self._arrays_idx = None
+        self._data = self._grad = self._grad_array = None
+
+    @property
+    def attached(self) -> ParameterArrays | None:
+        """The :class:`ParameterArrays` this tape reads and writes, or None (the Values)."""
+        return self._arrays
+
     def parameter_data(self, fresh: bool = True) -> np.ndarray:
         """The parameters' ``.data`` as one float64 array, in ``tape.parameters`` order:
-        read from the Values now, or (``fresh=False``) the values the last forward read."""
+        read from the Values now, or (``fresh=False``) the values the last forward read.
+        Attached: the held values."""
+        if self._arrays is not None:
+            a = self._arrays.data if self._arrays_idx is None \
+                else self._arrays.data[self._arrays_idx]
+            return self._ops_impl.to_numpy(a).copy()
         if fresh or self._data is None:
             return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
         return self._data.copy()
 
     def parameter_grad(self) -> np.ndarray:
-        """What the last :meth:`backward` added into the parameters' ``.grad``, as one array
-        (equal to ``[p.grad ...]`` when the grads were zero before it)."""
+        """What the last :meth:`backward` added into the parameters' ``.grad`` (or, attached,
+        into the held gradient), as one array (equal to ``[p.grad ...]`` when the grads were
+        zero before it)."""
+        if self._grad_array is not None:
+            return self._ops_impl.to_numpy(self._grad_array).copy()
         g = self._grad
         if g is None:
             raise RuntimeError("Tape.parameter_grad: call backward() first")
@@ -405,7 +506,8 @@ class Tape:
     def assign_parameters(self, values) -> None:
         """Set every parameter's ``.data`` from one array (``tape.parameters`` order): the
         result of an optimizer's array update, written back so that the Values stay the
-        truth.  Refuses a wrong length or a non-finite entry, and then changes nothing."""
+        truth (attached: written into the held array, one op).  Refuses a wrong length or a
+        non-finite entry, and then changes nothing."""
         a = np.asarray(values, dtype=np.float64)
         if a.shape != (self._P,):
             raise ValueError(f"Tape.assign_parameters: need {self._P} values, got shape {a.shape}")
@@ -414,6 +516,13 @@ class Tape:
             i = int(np.argmin(finite))
             raise ValueError(f"Tape.assign_parameters: value {a[i]} for parameter {i} "
                              f"({self.parameters[i]!r}) is not finite; nothing changed")
+        if self._arrays is not None:
+            new = self._ops_impl.from_numpy(a)
+            if self._arrays_idx is None:
+                self._arrays.data[...] = new
+            else:
+                self._arrays.data[self._arrays_idx] = new
+            return
         for p, x in zip(self.parameters, a.tolist()):
             p.data = x
         self._data = None  # the Values changed: the next forward reads them

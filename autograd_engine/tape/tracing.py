@@ -22,7 +22,10 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
     """Trace ``fn(*inputs)`` on ``n_inputs`` placeholder Values and return its :class:`Tape`.
 
     ``fn`` returns ONE Value: the per-sample scalar (e.g. a per-sample loss; add an L2 term
-    to it and the mean over the batch is ``mean loss + L2``).  Targets are inputs too.
+    to it and the mean over the batch is ``mean loss + L2``).  Targets are inputs too.  It
+    may instead return ``(scalar, [v₁, …, v_k])``: Values of its graph (a model's outputs
+    under the loss) whose numbers each forward keeps too, read by :meth:`Tape.watched` — the
+    outputs and the loss from one pass.
 
     ``fn`` is traced twice, on two different random inputs (the second with every sign
     flipped; if ``fn`` raises a domain error there, on two inputs in (0, 1)); the traces must
@@ -44,17 +47,17 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
         if len(rows) != 2 or rows[0] == rows[1]:
             raise ValueError("compile: trace_inputs must be two different rows of "
                              f"{n_inputs} numbers")
-        (inputs1, root1), (inputs2, root2) = (_trace(fn, r) for r in rows)
+        (inputs1, root1, watch1), (inputs2, root2, watch2) = (_trace(fn, r) for r in rows)
     else:
         rng = random.Random(20240607)
         wide = [rng.choice((-1.0, 1.0)) * rng.uniform(0.5, 1.5) for _ in range(n_inputs)]
         try:
-            (inputs1, root1) = _trace(fn, wide)
-            (inputs2, root2) = _trace(fn, [-x * rng.uniform(0.5, 1.5) for x in wide])
+            (inputs1, root1, watch1) = _trace(fn, wide)
+            (inputs2, root2, watch2) = _trace(fn, [-x * rng.uniform(0.5, 1.5) for x in wide])
         except ARITH as e:  # e.g. log(x) of an input: retry inside (0, 1)
             try:
-                (inputs1, root1) = _trace(fn, [rng.uniform(0.1, 0.45) for _ in range(n_inputs)])
-                (inputs2, root2) = _trace(fn, [rng.uniform(0.55, 0.9) for _ in range(n_inputs)])
+                (inputs1, root1, watch1) = _trace(fn, [rng.uniform(0.1, 0.45) for _ in range(n_inputs)])
+                (inputs2, root2, watch2) = _trace(fn, [rng.uniform(0.55, 0.9) for _ in range(n_inputs)])
             except ARITH as e2:
                 raise ValueError(
                     f"compile: fn fails on placeholder inputs ({e2}); pass "
@@ -65,7 +68,22 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
     problem = _compare(order1, inputs1, order2, inputs2, shared)
     if problem:
         raise ValueError(problem)
-    return Tape(Layout(order2, inputs2, shared), n_inputs, ops)
+    _check_watched(order1, watch1, order2, watch2)
+    return Tape(Layout(order2, inputs2, shared, watch2), n_inputs, ops)
+
+
+def _check_watched(order1, watch1: list, order2, watch2: list) -> None:
+    """The watched Values must be nodes of the graph, the same ones in both traces."""
+    pos1 = {id(v): i for i, v in enumerate(order1)}
+    pos2 = {id(v): i for i, v in enumerate(order2)}
+    for j, (a, b) in enumerate(zip(watch1, watch2)):
+        if id(b) not in pos2:
+            raise ValueError(f"compile: watched Value {j} ({b!r}) is not in the graph of fn's "
+                             "scalar; only Values the scalar is computed from can be watched")
+        if pos1.get(id(a)) != pos2[id(b)]:
+            raise ValueError(f"compile: watched Value {j} is a different node in the two traces")
+    if len(watch1) != len(watch2):
+        raise ValueError("compile: fn watches a different number of Values in the two traces")
 
 
 def _trace_row(row, n: int) -> list[float]:
@@ -78,14 +96,21 @@ def _trace_row(row, n: int) -> list[float]:
     return out
 
 
-def _trace(fn, row: list[float]) -> tuple[list[Value], Value]:
+def _trace(fn, row: list[float]) -> tuple[list[Value], Value, list[Value]]:
     inputs = [Value(x, f"x{j}") for j, x in enumerate(row)]
     with enable_grad():  # compile() may be called under no_grad()
         out = fn(*inputs)
+    watched: list = []
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], Value):
+        out, watched = out
+        watched = list(watched) if isinstance(watched, (list, tuple)) else [watched]
+        if not all(isinstance(v, Value) for v in watched):
+            raise TypeError("compile: fn's watched Values (the second of the pair it returns) "
+                            "must be Values")
     if not isinstance(out, Value):
         raise TypeError(f"compile: fn must return one Value (the per-sample scalar), got "
                         f"{type(out).__name__}")
-    return inputs, out
+    return inputs, out, watched
 
 
 # ---- the two traces must build the same graph ---------------------------------------------------
