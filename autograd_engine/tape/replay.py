@@ -409,7 +409,8 @@ class Tape:
         if P and self._arrays is not None:  # attached: grad[idx] += d, one array op
             d = GS[:P, 0]
             held, idx = self._arrays, self._arrays_idx
-            new = (held.grad if idx is None else held.grad[idx]) + d
+            with np.errstate(over="ignore", invalid="ignore"):  # checked: a clear error
+                new = (held.grad if idx is None else held.grad[idx]) + d
             if not xp.all_finite(new):  # one reduction (on the device for torch)
                 self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
             if idx is None:
@@ -421,7 +422,8 @@ class Tape:
         elif P:
             d = xp.to_numpy(GS[:P, 0])
             old = np.fromiter(map(self._get_grad, self.parameters), np.float64, P)
-            new = old + d
+            with np.errstate(over="ignore", invalid="ignore"):  # checked: a clear error
+                new = old + d
             if not np.isfinite(new).all():
                 self._refuse_gradient(d, new)
             self._grad = d.copy()
