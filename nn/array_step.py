@@ -74,6 +74,9 @@ def array_step(optimizer: Optimizer, target) -> bool:
                       for name in _used_state(optimizer)}
         held.owner = optimizer
     new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops)
+    for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
+        if arr is held.grad:  # which the next step zeroes in place
+            state[name] = arr * 1.0
     held.data[...] = new
     held.state.update(state)
     optimizer.steps += 1

@@ -20,6 +20,7 @@ BACKENDS = ["numpy", "torch"]
 
 OPTIMIZERS = {
     "sgd": lambda ps: nn.SGD(ps, lr=0.1),
+    "momentum": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),  # its first velocity is g itself
     "momentum + decay": lambda ps: nn.SGD(ps, lr=nn.linear_decay(0.5, 0.1, 5), momentum=0.9,
                                           weight_decay=1e-3),
     "adam": lambda ps: nn.Adam(ps, lr=0.01, weight_decay=1e-4),

@@ -50,6 +50,12 @@ class NumpyBackend:
     def all_finite(self, a) -> bool:
         return bool(np.isfinite(a).all())
 
+    def finite_flag(self, a) -> bool:
+        return bool(np.isfinite(a).all())
+
+    def all_true(self, flags: list) -> bool:
+        return all(flags)
+
     def from_numpy(self, A):
         return A
 

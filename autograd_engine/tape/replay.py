@@ -53,6 +53,7 @@ class Tape:
         self._arrays_idx = None  # the tape's parameters' positions there (None: all, in order)
         self._grad_array = None  # attached: the last backward's gradient, on the device
         self._watch_rows = None  # the V rows of the watched Values (when all are in V)
+        self._grad_flags: list | None = None  # torch: finiteness flags of a backward pass
         self._bound_B = -1
         self._locals: list | None = None
         self._B = 0
@@ -181,7 +182,7 @@ class Tape:
         dead = self._layout.dead
         if opd[0] == "num":
             return None
-        check = xp.check_finite
+        check = self._check_gradient if xp.check_finite else None
         if opd[0] != "nary":
             kind, rows = opd
             rows = np.asarray(rows, dtype=np.intp)
@@ -254,7 +255,29 @@ class Tape:
                 raise ValueError(f"Tape.forward: parameter {bad!r} is not finite")
             S[:P, 0] = xp.from_numpy(data)
             self._data = data
-        self._V[: self.n_inputs] = xp.from_numpy(np.ascontiguousarray(X.T))
+        self._V[: self.n_inputs] = X.T if isinstance(X, xp.ndarray) and xp.name == "torch" \
+            else xp.from_numpy(np.ascontiguousarray(X.T))
+        if xp.check_finite:  # torch: one finiteness flag for the pass, read once at its end
+            flags = [xp.finite_flag(X)] if isinstance(X, xp.ndarray) else []  # (NumPy: checked)
+            locs = self._replay_forward(flags)
+            if not xp.all_true(flags):  # rare: replay checking each group, to name the op
+                self._check_batch_values(xp.to_numpy(X) if isinstance(X, xp.ndarray) else X)
+                self._replay_forward(None)
+                raise AssertionError("unreachable: a non-finite pass with every group finite")
+        else:
+            locs = self._replay_forward(None)
+        self._locals, self._B = locs, B
+        kind, row = self._layout.root
+        if kind == "V":
+            return self._V[row].clone() if xp.name == "torch" else self._V[row].copy()
+        return self._S[row, 0] + xp.zeros(B)
+
+    def _replay_forward(self, flags: list | None) -> list:
+        """Every group in order, its results written into its rows; returns the local
+        gradients per group.  The matrix products (and, on torch, every group) are checked
+        for non-finite results: at once (``flags`` None: the error names the op and the
+        first failing sample), or by appending a device-side flag to ``flags``."""
+        xp = self._ops_impl
         M = xp.math
         locs: list = [None] * len(self._groups)
         with xp.errstate():
@@ -268,20 +291,19 @@ class Tape:
                     res = fn(M, *args)
                 except ARITH as e:
                     raise self._domain_error(gi, args, e) from None
-                if check and not all(xp.all_finite(r) for r in res  # (operands: checked)
-                                     if isinstance(r, xp.ndarray) and
-                                     not any(r is a for a in args)):
-                    raise self._domain_error(gi, args, None)
+                if check:
+                    made = [r for r in res  # (operands: checked)
+                            if isinstance(r, xp.ndarray) and not any(r is a for a in args)]
+                    if flags is not None:
+                        flags.extend(map(xp.finite_flag, made))
+                    elif not all(map(xp.all_finite, made)):
+                        raise self._domain_error(gi, args, None)
                 if out is not None:
                     out[...] = res[0]
                 else:
                     store[oidx] = res[0]
                 locs[gi] = res
-        self._locals, self._B = locs, B
-        kind, row = self._layout.root
-        if kind == "V":
-            return self._V[row].clone() if xp.name == "torch" else self._V[row].copy()
-        return self._S[row, 0] + xp.zeros(B)
+        return locs
 
     def watched(self):
         """The numbers of the Values ``fn`` watched (see :func:`compile`) at the last forward:
@@ -304,11 +326,18 @@ class Tape:
             out[j] = c
         return out.T
 
-    def _check_batch(self, X) -> np.ndarray:
+    def _check_batch(self, X):
+        """X as a float64 (B, n) batch: a NumPy array, or for the torch backend a tensor on
+        the tape's device (a tensor already there is used as it is, no host copy)."""
         n = self.n_inputs
         want = f"X must be numbers of shape (batch, {n}), one row per sample"
-        if isinstance(X, getattr(self._ops_impl, "ndarray", ())) and self.backend == "torch":
-            X = self._ops_impl.to_numpy(X)  # a tensor batch (from any device)
+        xp = self._ops_impl
+        if self.backend == "torch" and isinstance(X, xp.ndarray):
+            return xp.as_batch(X, n, want)  # finiteness: checked with the pass, on the device
+        if isinstance(X, getattr(xp, "ndarray", ())) and xp.name == "torch":
+            X = xp.to_numpy(X)
+        elif type(X).__module__.startswith("torch"):  # a tensor for the numpy backend
+            X = _tensor_on_host(X, want)
         try:
             A = np.asarray(X)
         except ValueError as e:  # ragged rows
@@ -324,11 +353,15 @@ class Tape:
         if A.shape[0] == 0:
             raise ValueError(f"Tape.forward: X is an empty batch; {want}")
         A = A.astype(np.float64, copy=False)
+        self._check_batch_values(A)
+        return A
+
+    @staticmethod
+    def _check_batch_values(A: np.ndarray) -> None:
         finite = np.isfinite(A)
         if not finite.all():
             i, j = np.argwhere(~finite)[0]
             raise ValueError(f"Tape.forward: X[{i}, {j}] = {A[i, j]} is not finite")
-        return A
 
     def _domain_error(self, gi: int, args, cause: BaseException | None) -> ValueError:
         """Find the first failing sample (and node) of group gi and say what the op needs."""
@@ -384,35 +417,29 @@ class Tape:
             raise RuntimeError("Tape.backward: call forward(X) first")
         xp = self._ops_impl
         B = self._B
-        G, GS = self._G, self._GS
-        for a, b in self._zero:
-            G[a:b] = 0.0
-        GS[...] = 0.0
-        kind, row = self._layout.root
-        if kind == "V":
-            G[row] = 1.0 / B if reduction == "mean" else 1.0
-        else:  # the output is the same for every sample: Σ_b gives B copies
-            GS[row, 0] = 1.0 if reduction == "mean" else float(B)
+        self._zero_gradients(reduction, B)
         locs = self._locals
-        with xp.errstate():
-            for gi, gview, gidx, gstore, handlers in self._bwd:
-                g_ = gview if gview is not None else gstore[gidx]
-                res = locs[gi]
-                try:
-                    for pos, h in handlers:
-                        h(g_, res[pos])
-                except ARITH as e:
-                    grp = self._groups[gi]
-                    raise ValueError(f"Tape.backward: the gradient at node {grp.nodes[0]} "
-                                     f"({grp.op}) is not finite ({e})") from None
-        P = self._P
-        if P and self._arrays is not None:  # attached: grad[idx] += d, one array op
+        flags: list | None = [] if xp.check_finite else None  # torch: device-side flags,
+        self._grad_flags = flags  # noted by the gradient writers, read ONCE below
+        try:
+            self._replay_backward(locs)
+        finally:
+            self._grad_flags = None
+        P, GS = self._P, self._GS
+        held, idx = self._arrays, self._arrays_idx
+        if P and held is not None:  # attached: grad[idx] += d, one array op
             d = GS[:P, 0]
-            held, idx = self._arrays, self._arrays_idx
             with np.errstate(over="ignore", invalid="ignore"):  # checked: a clear error
                 new = (held.grad if idx is None else held.grad[idx]) + d
-            if not xp.all_finite(new):  # one reduction (on the device for torch)
-                self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
+            if flags is None:
+                flags = []
+            flags.append(xp.finite_flag(new))
+        if flags and not xp.all_true(flags):  # rare: find what, checking each group at once
+            if xp.check_finite:
+                self._zero_gradients(reduction, B)
+                self._replay_backward(locs)
+            self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
+        if P and held is not None:
             if idx is None:
                 held.grad[...] = new
             else:
@@ -430,6 +457,43 @@ class Tape:
             self._grad_array = None
             for p, x in zip(self.parameters, new.tolist()):
                 p.grad = x
+
+    def _zero_gradients(self, reduction: str, B: int) -> None:
+        """Zero the gradient rows a pass adds into, and seed the output's: 1/B each sample
+        ("mean") or 1 ("sum")."""
+        G, GS = self._G, self._GS
+        for a, b in self._zero:
+            G[a:b] = 0.0
+        GS[...] = 0.0
+        kind, row = self._layout.root
+        if kind == "V":
+            G[row] = 1.0 / B if reduction == "mean" else 1.0
+        else:  # the output is the same for every sample: Σ_b gives B copies
+            GS[row, 0] = 1.0 if reduction == "mean" else float(B)
+
+    def _replay_backward(self, locs: list) -> None:
+        """Every group in reverse order: its operands' contributions, ∂L/∂z · ∂z/∂x."""
+        xp = self._ops_impl
+        with xp.errstate():
+            for gi, gview, gidx, gstore, handlers in self._bwd:
+                g_ = gview if gview is not None else gstore[gidx]
+                res = locs[gi]
+                try:
+                    for pos, h in handlers:
+                        h(g_, res[pos])
+                except ARITH as e:
+                    grp = self._groups[gi]
+                    raise ValueError(f"Tape.backward: the gradient at node {grp.nodes[0]} "
+                                     f"({grp.op}) is not finite ({e})") from None
+
+    def _check_gradient(self, c) -> None:
+        """A gradient contribution must be finite (torch, which does not raise on overflow):
+        noted as a device-side flag during a pass, checked at once when it is replayed."""
+        flags = self._grad_flags
+        if flags is not None:
+            flags.append(self._ops_impl.finite_flag(c))
+        elif not self._ops_impl.all_finite(c):
+            raise FloatingPointError("a non-finite gradient")
 
     def _refuse_gradient(self, d: np.ndarray, new: np.ndarray):
         """The error of a backward pass that would leave a parameter's gradient non-finite:
@@ -528,3 +592,11 @@ class Tape:
         for p, x in zip(self.parameters, a.tolist()):
             p.data = x
         self._data = None  # the Values changed: the next forward reads them
+
+
+def _tensor_on_host(X, want: str):
+    """A PyTorch tensor given to the NumPy backend, as NumPy (what ``torch_backend`` checks
+    for the torch backend, said here for the CPU copy)."""
+    from .torch_backend import host_copy
+
+    return host_copy(X, want)

@@ -49,7 +49,7 @@ def _block(xp, store, rows: np.ndarray):
     return None
 
 
-def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check: bool,
+def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check,
             flat_shape=None):
     """Write or add a contribution into gradient rows: into a view, written when this is the
     rows' first contribution in a pass, else added; or by index (add_at where a row
@@ -65,8 +65,8 @@ def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check: b
     m = len(rows)
 
     def chk(c):
-        if check and not xp.all_finite(c):
-            raise FloatingPointError("a non-finite gradient")
+        if check:  # a callable: raises at once, or notes a device-side flag
+            check(c)
 
     if view is not None:
         if first:
@@ -95,7 +95,7 @@ def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check: b
 
 
 def _mixed_writer(xp, stores, fk: np.ndarray, fr: np.ndarray, written: dict, zero,
-                  check: bool, m: int):
+                  check, m: int):
     """Scatter an (n, k, B) contribution whose elements are rows of V and of S: element-wise
     into V, summed over the batch into S."""
     G, GS = stores["V"][1], stores["S"][1]

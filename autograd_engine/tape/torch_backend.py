@@ -97,13 +97,49 @@ class TorchBackend:
         torch = _torch()
         try:
             self.device = torch.device(device or "cpu")
-            torch.zeros(1, device=self.device)
         except (RuntimeError, TypeError, ValueError) as e:
-            raise ValueError(f"compile: device {device!r} is not available to PyTorch ({e})") \
+            raise ValueError(f"compile: device {device!r} is not available to PyTorch: not a device name ({e}); "
+                             f"{_devices_here(torch)}") from None
+        if self.device.type == "meta":
+            raise ValueError(f"compile: device {device!r} is not available to PyTorch for numbers (a meta device has "
+                             f"shapes only); {_devices_here(torch)}")
+        try:
+            torch.zeros(1, dtype=torch.float64, device=self.device)
+        except (AssertionError, RuntimeError, TypeError, ValueError) as e:
+            # AssertionError: "Torch not compiled with CUDA enabled" (a CPU build)
+            raise ValueError(f"compile: device {device!r} is not available to PyTorch "
+                             f"({str(e).splitlines()[0][:200]}); {_devices_here(torch)}") \
                 from None
         self.torch = torch
         self.ndarray = torch.Tensor
         self.math = torch_math(self.device)
+
+    def as_batch(self, X, n: int, want: str):
+        """A tensor batch as float64 (B, n) on this device: used where it is when it is
+        already that (no copy, no host synchronisation); moved or converted once otherwise.
+        Sparse, meta, complex and other non-number tensors are refused, saying what is
+        supported."""
+        torch = self.torch
+        _supported(X, want)
+        if X.dim() != 2:
+            raise ValueError(f"Tape.forward: {want}; got a tensor of shape {tuple(X.shape)} "
+                             "(one sample: [row]; one input: X.reshape(-1, 1))")
+        if X.shape[1] != n:
+            raise ValueError(f"Tape.forward: X has {X.shape[1]} columns but the tape has {n} "
+                             f"inputs; {want}")
+        if X.shape[0] == 0:
+            raise ValueError(f"Tape.forward: X is an empty batch; {want}")
+        return X.detach().to(device=self.device, dtype=torch.float64)
+
+    def finite_flag(self, a):
+        """A 0-d bool tensor on the device: every entry of ``a`` finite (not read here)."""
+        return self.torch.isfinite(a).all()
+
+    def all_true(self, flags: list) -> bool:
+        """Every flag true: ONE read from the device (the pass's only synchronisation)."""
+        if len(flags) == 1:
+            return bool(flags[0])
+        return bool(self.torch.stack(flags).all())
 
     def zeros(self, shape):
         return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
@@ -145,6 +181,41 @@ class TorchBackend:
 
     def broadcast_to(self, a, shape):
         return self.torch.broadcast_to(a, shape)
+
+
+def _devices_here(torch) -> str:
+    """What the torch backend can run on in this process, for error messages."""
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    cuda = (f"'cuda' or 'cuda:0'…'cuda:{n - 1}'" if n > 1 else "'cuda' or 'cuda:0'") if n \
+        else "no CUDA device (this PyTorch is a CPU build or sees no GPU)"
+    return f"the torch backend runs on 'cpu' or a device that holds float64 numbers: here {cuda}"
+
+
+def _supported(X, want: str) -> None:
+    """Refuse a tensor the tape cannot read as numbers, saying what it accepts."""
+    torch = _torch()
+    ok = "a dense (strided) tensor of bool, integer or floating dtype (float64, float32, " \
+         "float16, bfloat16: converted to float64 exactly)"
+    if X.layout != torch.strided:
+        raise TypeError(f"Tape.forward: X is a {X.layout} tensor; {want}: {ok} (X.to_dense())")
+    if X.device.type == "meta":
+        raise ValueError(f"Tape.forward: X is a meta tensor (a shape without numbers); {want}: "
+                         f"{ok}")
+    if X.is_complex() or X.dtype not in _NUMBER_DTYPES(torch):
+        raise TypeError(f"Tape.forward: {want}; got a tensor of dtype {X.dtype}: {ok}")
+
+
+def _NUMBER_DTYPES(torch) -> tuple:
+    return (torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.bool, torch.uint8,
+            torch.int8, torch.int16, torch.int32, torch.int64)
+
+
+def host_copy(X, want: str) -> np.ndarray:
+    """A PyTorch tensor given to the NumPy backend: checked as :meth:`TorchBackend.as_batch`
+    checks it, then float64 on the host (bfloat16 has no NumPy dtype: converted first)."""
+    torch = _torch()
+    _supported(X, want)
+    return X.detach().to(device="cpu", dtype=torch.float64).numpy()
 
 
 _CACHE: dict = {}
