@@ -1,36 +1,170 @@
 """One optimizer step as a few array ops over all parameters, for ``fit(compiled=True)``.
 
-The compiled tape holds the parameters as one float64 array (``Tape.parameter_data``) and
-the gradient of a backward pass as another (``Tape.parameter_grad``).  :func:`array_step`
-applies the update of :mod:`nn.optim` to those arrays — the same formulas, in the same
-order of float operations, so the new weights equal ``optimizer.step()``'s bit for bit:
+While a compiled model trains, its parameters, their gradient and the optimizer's state are
+arrays (:class:`autograd_engine.tape.ParameterArrays`, on the tape's device).
+:func:`array_step` applies the update of :mod:`nn.optim` to those arrays — the same formulas,
+in the same order of float operations, so the new weights equal ``optimizer.step()``'s bit
+for bit:
 
 =========  ===================================================================================
-SGD        v ← μ·v + g (v = g at t = 1);  w ← w − η·v
+SGD        v ← μ·v + g (v = g at t = 1);  w ← w − η·v      (g ← g + λ·w first, with weight decay)
 AdaGrad    G ← G + g²;                     w ← w − η·g / (√G + ε)
 RMSProp    s ← α·s + (1 − α)·g²;           w ← w − η·g / (√s + ε)
 Adam       m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)
 =========  ===================================================================================
 
-and writes the result back into every ``Value.data`` (the Values stay the truth), the
-optimizer's state lists and its step count (so ``optimizer.step()`` can carry on from
-there).  A step that meets a non-finite gradient, or would make a parameter or the
-optimizer's state (Adam's moments, AdaGrad's and RMSProp's sums) non-finite, raises the
-:class:`nn.DivergenceError` of ``Optimizer.step`` naming the parameter and the step, and
-changes nothing.  Optimizers of
-other classes (or subclasses, which may change ``_update``) return False: the caller then
-uses ``optimizer.step()``.
+Only the state an optimizer uses is an array (plain SGD has none: its ``velocity`` list is
+never read).  The Values and the optimizer's state lists are brought up to date by
+:func:`write_back` — never per parameter per step.  A step that meets a non-finite gradient,
+or would make a parameter or the optimizer's state (Adam's moments, AdaGrad's and RMSProp's
+sums) non-finite, raises the :class:`nn.DivergenceError` of ``Optimizer.step`` naming the
+parameter and the step, and changes nothing; finiteness is one reduction per step (x·0 is 0
+for a finite x, NaN otherwise: one sum over g·0 + w'·0 + state'·0).  Optimizers of other
+classes (or subclasses, which may change ``_update``) are not handled: :func:`supports` says
+so and the caller uses ``optimizer.step()``.
+
+``array_step(optimizer, tape)`` on a tape that is not attached to arrays keeps its older
+meaning: the update of what the tape's last forward read and backward added, written back
+into every ``Value.data`` and the optimizer's lists.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from autograd_engine.tape import ParameterArrays, Tape
+from autograd_engine.tape.backends import NUMPY
+
 from .optim import SGD, AdaGrad, Adam, DivergenceError, Optimizer, RMSProp
 
 _STATE = {SGD: ("velocity",), AdaGrad: ("sum_sq",), RMSProp: ("mean_sq",), Adam: ("m", "v")}
 
 
+def supports(optimizer: Optimizer) -> bool:
+    """Whether :func:`array_step` can take ``optimizer``'s steps (its exact class is one of
+    SGD, AdaGrad, RMSProp, Adam)."""
+    return type(optimizer) in _STATE
+
+
+def _used_state(optimizer: Optimizer) -> tuple[str, ...]:
+    """The state the update reads and writes (SGD without momentum: none)."""
+    cls = type(optimizer)
+    if cls is SGD and not optimizer.momentum:
+        return ()
+    return _STATE[cls]
+
+
+def array_step(optimizer: Optimizer, target) -> bool:
+    """``optimizer.step()`` as array ops; True if done, False for an optimizer or parameter
+    set it does not handle.
+
+    ``target`` a :class:`ParameterArrays` holding exactly ``optimizer.params`` (in order), a
+    tape attached to one, or (the older use) an unattached tape whose last backward put the
+    whole gradient into ``.grad`` (zeroed before it) after its forward read the parameters."""
+    if not supports(optimizer):
+        return False
+    if isinstance(target, Tape) and target.attached is None:
+        return _step_through_values(optimizer, target)
+    held = target.attached if isinstance(target, Tape) else target
+    if held.owner is not optimizer:  # the same parameters in the same order; its state, once
+        if len(held.params) != len(optimizer.params) or \
+                any(a is not b for a, b in zip(held.params, optimizer.params)):
+            return False
+        held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
+                      for name in _used_state(optimizer)}
+        held.owner = optimizer
+    new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops)
+    for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
+        if arr is held.grad:  # which the next step zeroes in place
+            state[name] = arr * 1.0
+    held.data[...] = new
+    held.state.update(state)
+    optimizer.steps += 1
+    return True
+
+
+def write_back(optimizer: Optimizer, held: ParameterArrays) -> None:
+    """Make the Values (``.data``, ``.grad``) and ``optimizer``'s state lists current from the
+    arrays: one pass over the parameters."""
+    held.write_back()
+    if held.owner is optimizer:
+        for name, arr in held.state.items():
+            getattr(optimizer, name)[:] = held.ops.to_numpy(arr).tolist()
+
+
+def _checked_update(optimizer: Optimizer, w, g, state: dict, ops):
+    """(new w, new state) of one step over arrays of any backend, refused as a whole with a
+    DivergenceError when anything it would make is not finite."""
+    t = optimizer.steps + 1
+    lr = optimizer.current_lr()
+    wd = optimizer.weight_decay
+    with np.errstate(over="ignore", invalid="ignore"):  # checked below: a clear error instead
+        if wd:
+            g = g + wd * w
+        d, new_state = _update(optimizer, g, state, t, ops.math.sqrt)
+        new = w - lr * d
+        probe = g * 0.0 + new * 0.0
+        for arr in new_state.values():
+            probe = probe + arr * 0.0
+        finite = ops.all_finite(probe)
+    if not finite:
+        _refuse(optimizer, ops.to_numpy(g), ops.to_numpy(new),
+                {k: ops.to_numpy(a) for k, a in new_state.items()}, t, lr)
+    return new, new_state
+
+
+def _refuse(optimizer: Optimizer, g: np.ndarray, new: np.ndarray, state: dict, t: int, lr):
+    """The DivergenceError of a step that would leave something non-finite (Optimizer.step's
+    order: the gradient, then the parameters, then the optimizer's state)."""
+    who = type(optimizer).__name__
+    finite = np.isfinite(g)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise DivergenceError(f"{who}.step: the gradient of parameter {i} is {g[i]}",
+                              step=t, index=i, parameter=optimizer.params[i])
+    finite = np.isfinite(new)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise DivergenceError(f"{who}.step: step {t} would make parameter {i} "
+                              f"({optimizer.params[i]!r}) {new[i]} (lr={lr}); the parameters keep "
+                              "their values", step=t, index=i, parameter=optimizer.params[i])
+    for name, arr in state.items():  # as Optimizer.step: an overflowing g² would stall silently
+        finite = np.isfinite(arr)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            raise DivergenceError(f"{who}.step: step {t} would make the optimizer's {name!r} "
+                                  f"of parameter {i} {arr[i]} (lr={lr}); the parameters keep their "
+                                  "values", step=t, index=i, parameter=optimizer.params[i])
+    raise AssertionError("unreachable: a non-finite probe with every entry finite")
+
+
+def _update(optimizer, g, state: dict, t: int, sqrt):
+    """The direction d of w ← w − η·d and the new state arrays (nn.optim's formulas, their
+    float operations in the same order)."""
+    cls = type(optimizer)
+    new: dict = {}
+    if cls is SGD:
+        if optimizer.momentum:
+            d = optimizer.momentum * state["velocity"] + g if t > 1 else g
+            new["velocity"] = d
+        else:
+            d = g
+    elif cls is AdaGrad:
+        new["sum_sq"] = s = state["sum_sq"] + g * g
+        d = g / (sqrt(s) + optimizer.eps)
+    elif cls is RMSProp:
+        a = optimizer.alpha
+        new["mean_sq"] = s = a * state["mean_sq"] + (1.0 - a) * g * g
+        d = g / (sqrt(s) + optimizer.eps)
+    else:  # Adam
+        b1, b2 = optimizer.betas
+        new["m"] = m = b1 * state["m"] + (1.0 - b1) * g
+        new["v"] = v = b2 * state["v"] + (1.0 - b2) * g * g
+        d = (m / (1.0 - b1 ** t)) / (sqrt(v / (1.0 - b2 ** t)) + optimizer.eps)
+    return d, new
+
+
+# ---- the older use: a tape that reads and writes the Values -------------------------------------
 def _order(optimizer: Optimizer, tape) -> np.ndarray | None:
     """pos[i] = the optimizer's index of tape parameter i, or None when they differ."""
     cache = getattr(tape, "_optimizer_order", None)
@@ -45,76 +179,20 @@ def _order(optimizer: Optimizer, tape) -> np.ndarray | None:
     return pos
 
 
-def array_step(optimizer: Optimizer, tape) -> bool:
-    """``optimizer.step()`` for the parameters ``tape`` holds, as array ops; True if done.
-
-    Needs the gradients to be exactly what the tape's last backward added (``.grad`` zeroed
-    before it) and the parameters what its last forward read, as in ``fit``."""
-    cls = type(optimizer)
-    if cls not in _STATE:
-        return False
+def _step_through_values(optimizer: Optimizer, tape) -> bool:
     pos = _order(optimizer, tape)
     if pos is None:
         return False
     n = len(pos)
-    w = np.empty(n)
-    g = np.empty(n)
-    w[pos] = tape.parameter_data(fresh=False)  # what the forward read (no one changed it
-    # since: fit runs forward, backward, step); in the optimizer's order from here on
+    w, g = np.empty(n), np.empty(n)
+    w[pos] = tape.parameter_data(fresh=False)  # what the forward read; optimizer order from here
     g[pos] = tape.parameter_grad()
-    lr = optimizer.current_lr()
-    wd = optimizer.weight_decay
-    if wd:
-        g = g + wd * w
-    finite = np.isfinite(g)
-    if not finite.all():
-        i = int(np.argmin(finite))
-        raise DivergenceError(f"{cls.__name__}.step: the gradient of parameter {i} is {g[i]}",
-                              step=optimizer.steps + 1, index=i, parameter=optimizer.params[i])
-    t = optimizer.steps + 1
-    with np.errstate(over="ignore", invalid="ignore"):  # checked below: a clear error instead
-        new, state = _update(optimizer, cls, w, g, t)
-        new = w - lr * new
-    finite = np.isfinite(new)
-    if not finite.all():
-        i = int(np.argmin(finite))
-        raise DivergenceError(f"{cls.__name__}.step: step {t} would make parameter {i} "
-                              f"({optimizer.params[i]!r}) {new[i]} (lr={lr}); the parameters keep "
-                              "their values", step=t, index=i, parameter=optimizer.params[i])
-    for name, arr in state.items():  # as Optimizer.step: an overflowing g² would stall silently
-        finite = np.isfinite(arr)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            raise DivergenceError(f"{cls.__name__}.step: step {t} would make the optimizer's {name!r} "
-                                  f"of parameter {i} {arr[i]} (lr={lr}); the parameters keep their values",
-                                  step=t, index=i, parameter=optimizer.params[i])
-    optimizer.steps = t
+    state = {name: np.asarray(getattr(optimizer, name), dtype=np.float64)
+             for name in _used_state(optimizer)}
+    new, state = _checked_update(optimizer, w, g, state, NUMPY)
+    optimizer.steps += 1
     for name, arr in state.items():
         getattr(optimizer, name)[:] = arr.tolist()
     tape.assign_parameters(new[pos])
     return True
 
-
-def _update(optimizer, cls, w, g, t: int):
-    """The direction d of w ← w − η·d and the new state arrays (nn.optim's formulas, their
-    float operations in the same order)."""
-    state = {name: np.asarray(getattr(optimizer, name), dtype=np.float64) for name in _STATE[cls]}
-    if cls is SGD:
-        if optimizer.momentum:
-            d = optimizer.momentum * state["velocity"] + g if t > 1 else g
-            state["velocity"] = d
-        else:
-            d = g
-    elif cls is AdaGrad:
-        state["sum_sq"] = state["sum_sq"] + g * g
-        d = g / (np.sqrt(state["sum_sq"]) + optimizer.eps)
-    elif cls is RMSProp:
-        a = optimizer.alpha
-        state["mean_sq"] = a * state["mean_sq"] + (1.0 - a) * g * g
-        d = g / (np.sqrt(state["mean_sq"]) + optimizer.eps)
-    else:  # Adam
-        b1, b2 = optimizer.betas
-        state["m"] = m = b1 * state["m"] + (1.0 - b1) * g
-        state["v"] = v = b2 * state["v"] + (1.0 - b2) * g * g
-        d = (m / (1.0 - b1 ** t)) / (np.sqrt(v / (1.0 - b2 ** t)) + optimizer.eps)
-    return d, state

@@ -108,12 +108,14 @@ class _Engine:
         self.params = model.parameters()
         self.compiled = compiled
         self._tapes: dict = {}
+        self.held = None  # the parameters as arrays while training runs on tapes
+        self._optimizer = None
         if compiled:
             self._np, compile_ = _tape_api()
             self._compile = lambda fn, n: compile_(fn, n, backend=backend)
-            from .array_step import array_step  # the update as array ops (imports NumPy)
+            from . import array_step  # the update as array ops (imports NumPy)
 
-            self._array_step = array_step
+            self._arrays = array_step
 
     def targets(self, data: Dataset) -> list[list[float]]:
         return [self.loss.target(c, self.nout) for c in data.y]
@@ -132,19 +134,24 @@ class _Engine:
         """The tape of ``fn`` for batches of B rows, traced on first use.  One per batch size:
         a tape binds its work arrays to the size of its batch, and re-binding for every short
         last batch or validation pass would cost more than a forward pass each time."""
-        if (key, B) not in self._tapes:
-            self._tapes[key, B] = self._compile(fn, n_inputs)
-        return self._tapes[key, B]
+        tape = self._tapes.get((key, B))
+        if tape is None:
+            tape = self._tapes[key, B] = self._compile(fn, n_inputs)
+        if self.held is not None and tape.attached is not self.held:
+            tape.attach(self.held)
+        return tape
 
     def _loss_tape(self, data: Dataset, lam: float):
         """fn(x₁..x_d, t₁..t_k) = L(model(x), t) (+ λ·Σw²) for one sample."""
         model, fn, d, params = self.model, self.loss.fn, self.nin, self.params
         n_t = len(self.loss.target(data.y[0], self.nout))
 
-        def per_sample(*inputs: Value) -> Value:
+        def per_sample(*inputs: Value):
             t = inputs[d:]
-            out = fn(model(list(inputs[:d])), t[0] if n_t == 1 else list(t))
-            return out + l2_term(params, lam) if lam else out
+            y = model(list(inputs[:d]))
+            out = fn(y, t[0] if n_t == 1 else list(t))
+            # the model's outputs are watched: accuracy comes from the same forward pass
+            return (out + l2_term(params, lam) if lam else out), _outputs_of(y)
         return self._tape(("loss", lam), len(data), per_sample, d + n_t)
 
     def _matrix(self, data: Dataset):
@@ -157,49 +164,100 @@ class _Engine:
         if not self.compiled:
             with no_grad():
                 return [_data(self.model(x)) for x in X]
-        np, model, d, k = self._np, self.model, self.nin, self.nout
+        np, model, d = self._np, self.model, self.nin
         A = np.asarray(X, dtype=float).reshape(len(X), d)
-        if k == 1:
-            out = self._tape("out", len(A), lambda *x: model(list(x)), d).forward(A)
-            return _host(np, out)[:, None].tolist()
-        # a tape returns one number per sample: select output j with a one-hot input row,
-        # Σᵢ selᵢ·yᵢ, and replay once per output
-        tape = self._tape("out", len(A), lambda *v: Value.dot(list(v[d:]), model(list(v[:d]))), d + k)
-        eye = np.eye(k)
-        cols = [_host(np, tape.forward(np.column_stack([A, np.tile(eye[j], (len(A), 1))])))
-                for j in range(k)]
-        return np.column_stack(cols).tolist()
+
+        def watch_outputs(*x: Value):
+            outs = _outputs_of(model(list(x)))
+            return Value.sum(outs), outs
+        tape = self._tape("out", len(A), watch_outputs, d)
+        tape.forward(A)
+        return _host(np, tape.watched()).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
     def train_step(self, batch: Dataset, optimizer: Optimizer) -> tuple[float, int]:
         """One step of the chapter's Figure 6.7 on a batch: returns (batch loss, correct count)."""
-        for p in self.params:
-            p.grad = 0.0
         if self.compiled:
             tape = self._loss_tape(batch, self.lam)
+            held = self._hold(optimizer, tape)
+            if held:  # the parameters live in arrays: zero, forward, backward, update
+                self.held.zero_grad()
+            else:
+                for p in self.params:
+                    p.grad = 0.0
             value = float(tape.forward(self._matrix(batch)).mean())
             tape.backward("mean")
-            outs = self.outputs(batch.X)
-        else:
-            total, outs = self._scalar(batch)
-            if self.lam:
-                total = total + l2_term(self.params, self.lam)
-            total.backward()
-            value = total.data
-        if not (self.compiled and self._array_step(optimizer, tape)):
-            optimizer.step()
-        return value, self._correct(outs, batch)
+            outs = _host(self._np, tape.watched()).tolist()
+            if not held:
+                optimizer.step()
+            else:
+                self._arrays.array_step(optimizer, self.held)
+            return value, self._correct(outs, batch)
+        for p in self.params:
+            p.grad = 0.0
+        total, outs = self._scalar(batch)
+        if self.lam:
+            total = total + l2_term(self.params, self.lam)
+        total.backward()
+        optimizer.step()
+        return total.data, self._correct(outs, batch)
+
+    def _hold(self, optimizer: Optimizer, tape) -> bool:
+        """Hold the parameters as arrays for ``optimizer`` (decided once per optimizer): when
+        :mod:`nn.array_step` does its update over arrays and it holds every parameter of the
+        model (and of the tape)."""
+        if self._optimizer is optimizer:
+            return self.held is not None
+        self.write_back()
+        for t in self._tapes.values():
+            t.detach()
+        self._optimizer, self.held = optimizer, None
+        mine = {id(p) for p in self.params}
+        if not (self._arrays.supports(optimizer) and len(optimizer.params) == len(mine)
+                and all(id(p) in mine for p in optimizer.params)
+                and all(id(p) in mine for p in tape.parameters)):
+            return False
+        self.held = tape.hold_parameters(optimizer.params)
+        for t in self._tapes.values():
+            t.attach(self.held)
+        return True
+
+    def write_back(self) -> None:
+        """Make the parameters' Values (and the optimizer's state lists) current from the
+        arrays they live in while training runs on tapes."""
+        if self.held is not None:
+            self._arrays.write_back(self._optimizer, self.held)
+
+    def snapshot(self) -> list:
+        """The parameters' numbers now (to restore with :meth:`restore`)."""
+        if self.held is not None:
+            return self._np.asarray(self.held.ops.to_numpy(self.held.data)).copy()
+        return [p.data for p in self.params]
+
+    def restore(self, saved) -> None:
+        if self.held is not None:
+            self.held.data[...] = self.held.ops.from_numpy(saved)
+            self.write_back()
+            return
+        for p, x in zip(self.params, saved):
+            p.data = x
 
     def evaluate(self, data: Dataset) -> tuple[float, float]:
         """(mean data loss, accuracy) on data; builds no graph and leaves every .grad alone."""
         if self.compiled:
-            value = float(self._loss_tape(data, 0.0).forward(self._matrix(data)).mean())
-            outs = self.outputs(data.X)
+            tape = self._loss_tape(data, 0.0)
+            value = float(tape.forward(self._matrix(data)).mean())
+            outs = _host(self._np, tape.watched()).tolist()
         else:
             with no_grad():
                 total, outs = self._scalar(data)
             value = total.data
         return value, self._correct(outs, data) / len(data)
+
+
+def _outputs_of(y) -> list[Value]:
+    """A model's output as a list of Values (one output unit: a Value)."""
+    return [y] if isinstance(y, Value) else list(y)
 
 
 def _host(np, out):
@@ -292,7 +350,6 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     if backend != "numpy" and not compiled:
         raise ValueError(f"fit: backend={backend!r} is the compiled tape's; pass compiled=True")
     engine = _Engine(model, L, compiled, float(l2), backend)
-    params = engine.params
     engine.targets(train)  # a bad label is its own error, before any step
     if val is not None:
         engine.targets(val)
@@ -327,7 +384,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
                 hist.val_accuracy.append(va)
                 shown.update(val_loss=f"{vl:.4f}", val_acc=f"{va:.1%}")
                 if vl < best:
-                    best, best_data, best_epoch, waited = vl, [p.data for p in params], epoch, 0
+                    best, best_data, best_epoch, waited = vl, engine.snapshot(), epoch, 0
                 else:
                     waited += 1
             else:
@@ -337,16 +394,17 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
                 bar.set_postfix(shown, refresh=False)
                 bar.update(1)
             if on_epoch is not None:
+                engine.write_back()  # the Values are current in every callback
                 on_epoch(epoch, hist)
             if early_stopping is not None and waited >= early_stopping:
                 hist.stopped_early = True
                 break
     finally:
+        engine.write_back()  # the Values are current once fit returns or raises
         if bar is not None:
             bar.close()
     if early_stopping is not None and best_data is not None:
-        for p, x in zip(params, best_data):  # restore the best epoch's parameters
-            p.data = x
+        engine.restore(best_data)  # the best epoch's parameters
         hist.best_epoch = best_epoch
     else:
         hist.best_epoch = hist.epochs - 1

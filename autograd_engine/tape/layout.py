@@ -1,0 +1,204 @@
+"""The layout: the traced graph grouped by depth and op, its nodes laid out as rows of two
+stores (V varies over the batch, S does not)."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+try:
+    import numpy as np
+except ImportError as _e:  # pragma: no cover - exercised only without numpy
+    raise ImportError(
+        "the compiled tape needs NumPy: pip install 'autograd-engine[fast]'") from _e
+
+from ..value import Value
+
+__all__ = ["Group", "Layout", "NARY"]
+
+NARY = ("sum", "dot")  # the rules whose operands are sequences
+
+
+class Group:
+    """k nodes of one op at one depth, replayed as one array op.
+
+    ``nodes`` their positions on the tape; ``kind`` "V" (varies over the batch) or "S"
+    (the same for every sample); ``out`` their output rows; ``operands`` one entry per
+    operand position: ``("num", [k numbers])``, ``(kind, [k rows])``, or for the n-ary
+    rules ``("nary", kinds, rows)`` with an (n × k) matrix of element kinds and rows.
+    """
+
+    __slots__ = ("op", "kind", "level", "nodes", "out", "operands", "keys")
+
+    def __init__(self, op: str, kind: str, level: int) -> None:
+        self.op, self.kind, self.level = op, kind, level
+        self.nodes: list[int] = []
+        self.keys: list = []  # per node: its operand keys (filled while grouping)
+        self.out: list[int] = []
+        self.operands: list = []
+
+
+class Layout:
+    """The graph of the second trace, grouped by level and laid out in rows.
+
+    Rows live in two stores: ``V`` (n_var, B) for nodes that vary over the batch (the inputs
+    and everything computed from them) and ``S`` (n_inv, 1) for nodes that do not
+    (parameters first, then constants and nodes of parameters only).  A (·, 1) row
+    broadcasts against (·, B).  A number inside an n-ary operand group (the 1 that a bias
+    multiplies) gets a constant row of its group's kind, so a layer's inputs with their 1
+    are one slice of V.
+
+    Rows are assigned from the output down: each group first places its own outputs (when
+    its consumer has not already), sorts its nodes by those rows, then places its operands
+    consecutively in that order — so a layer's outputs, the next layer's inputs and the
+    activations between them line up as slices, and a layer's weights as one block.
+    """
+
+    def __init__(self, order: list[Value], inputs: list[Value], shared: set,
+                 watched: list[Value] = ()) -> None:
+        input_pos = {id(x): j for j, x in enumerate(inputs)}
+        varies: dict[int, bool] = {}
+        level: dict[int, int] = {}
+        kind_of = {}  # key -> "V" / "S"
+        consts: dict = {}  # key -> a constant's value
+        self.op_nodes: list[Value] = []
+        groups: dict[tuple, Group] = {}
+
+        for v in order:
+            if v.is_leaf():
+                vid = id(v)
+                if vid in input_pos:
+                    varies[vid], kind_of[vid] = True, "V"
+                else:
+                    if v.op:
+                        raise ValueError(
+                            f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
+                            f"{v.data!r}); the tape cannot replay it: compute it with grad "
+                            "enabled")
+                    varies[vid], kind_of[vid] = False, "S"
+                    if vid not in shared:
+                        consts[vid] = v.data
+                level[vid] = 0
+                continue
+            parents = v.parents
+            pids = list(map(id, parents))
+            vary = any(map(varies.__getitem__, pids))
+            varies[id(v)] = vary
+            lv = 1 + max(map(level.__getitem__, pids), default=0)
+            level[id(v)] = lv
+            kind = "V" if vary else "S"
+            kind_of[id(v)] = kind
+            t = len(self.op_nodes)
+            self.op_nodes.append(v)
+            ops = v.operands
+            if v.op in NARY:
+                keys, sig = [], []
+                for grp in ops:
+                    ks = list(map(id, grp))
+                    kinds = list(map(kind_of.get, ks))  # None for a number
+                    if None in kinds:
+                        gk = "V" if "V" in kinds else "S"
+                        last, gap = None, 0
+                        for i, x in enumerate(grp):
+                            if isinstance(x, Value):
+                                last, gap = ks[i], 0
+                            else:  # a number: a constant row, shared by groups alike up to here
+                                gap += 1
+                                k_ = ("c", gk, float(x), last, gap)
+                                kind_of[k_] = gk
+                                consts[k_] = float(x)
+                                ks[i], kinds[i] = k_, gk
+                    keys.append(ks)
+                    sig.append(tuple(kinds))
+                gkey = (lv, v.op, kind, tuple(sig))
+            else:
+                keys = [id(o) if isinstance(o, Value) else ("num", float(o)) for o in ops]
+                sig = tuple(("V" if varies[id(o)] else "S") if isinstance(o, Value) else "n"
+                            for o in ops)
+                gkey = (lv, v.op, kind, sig)
+            g = groups.get(gkey)
+            if g is None:
+                g = groups[gkey] = Group(v.op, kind, lv)
+            g.nodes.append(t)
+            g.keys.append(keys)
+
+        # rows, from the output down
+        rows: dict = {id(x): j for j, x in enumerate(inputs)}
+        count = {"V": len(inputs), "S": 0}
+
+        def place(keys) -> None:
+            for k_ in keys:
+                if k_ not in rows:
+                    kd = kind_of[k_]
+                    rows[k_] = count[kd]
+                    count[kd] += 1
+
+        ordered = sorted(groups.values(), key=lambda g: -g.level)  # stable: first seen first
+        node_id = [id(v) for v in self.op_nodes]
+        for g in ordered:
+            place([node_id[t] for t in g.nodes])
+            perm = sorted(range(len(g.nodes)), key=lambda j: rows[node_id[g.nodes[j]]])
+            g.nodes = [g.nodes[j] for j in perm]
+            g.keys = [g.keys[j] for j in perm]
+            if g.op in NARY:
+                for gi in range(len(g.keys[0])):
+                    for ks in g.keys:
+                        new = list(dict.fromkeys(k_ for k_ in ks[gi] if k_ not in rows))
+                        if not new:
+                            continue
+                        kinds = set(map(kind_of.__getitem__, new))
+                        if len(kinds) == 1:  # one block of consecutive rows
+                            kd = kinds.pop()
+                            rows.update(zip(new, range(count[kd], count[kd] + len(new))))
+                            count[kd] += len(new)
+                        else:  # V rows and S rows, each consecutive
+                            place([k_ for k_ in new if kind_of[k_] == "V"])
+                            place([k_ for k_ in new if kind_of[k_] == "S"])
+            else:
+                for p in range(len(g.keys[0])):
+                    place([ks[p] for ks in g.keys if not isinstance(ks[p], tuple)])
+        root = order[-1]
+        place([id(root)])
+
+        # S: parameters first, in row order (one array ↔ tape.parameters), then the rest
+        params = sorted((v for v in order if v.is_leaf() and id(v) in shared),
+                        key=lambda v: rows[id(v)])
+        pset = {id(v) for v in params}
+        s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
+        s_keys = [k_ for k_ in s_keys if k_ in pset] + [k_ for k_ in s_keys if k_ not in pset]
+        for r, k_ in enumerate(s_keys):
+            rows[k_] = r
+
+        def spec(k_):
+            return kind_of[k_], rows[k_]
+
+        vkeys = {k_ for k_, kd in kind_of.items() if kd == "V"}
+        for g in ordered:
+            g.out = [rows[node_id[t]] for t in g.nodes]
+            if g.op in NARY:
+                k = len(g.keys)
+                for gi in range(len(g.keys[0])):
+                    n = len(g.keys[0][gi])
+                    flat = list(chain.from_iterable(ks[gi] for ks in g.keys))  # node-major
+                    isv = np.fromiter(map(vkeys.__contains__, flat), bool, k * n)
+                    rws = np.fromiter(map(rows.__getitem__, flat), np.intp, k * n)
+                    g.operands.append(("nary", isv.reshape(k, n).T, rws.reshape(k, n).T))
+            else:
+                for p in range(len(g.keys[0])):
+                    col = [ks[p] for ks in g.keys]
+                    if isinstance(col[0], tuple):  # ("num", x)
+                        g.operands.append(("num", [c[1] for c in col]))
+                    else:
+                        g.operands.append((kind_of[col[0]], [rows[c] for c in col]))
+            g.keys = []
+        self.groups = sorted(ordered, key=lambda g: g.level)  # forward order
+        self.params = params
+        self.n_var, self.n_inv = count["V"], count["S"]
+        self.consts = [(kind_of[k_], rows[k_], x) for k_, x in consts.items() if k_ in rows]
+        self.dead = {"V": np.zeros(self.n_var, dtype=bool), "S": np.zeros(self.n_inv, dtype=bool)}
+        self.dead["V"][: len(inputs)] = True  # inputs and constants: no one reads their grads
+        for kd, r, _ in self.consts:
+            self.dead[kd][r] = True
+        self.root = spec(id(root))
+        self.watched = [spec(id(v)) for v in watched]  # (store, row) of each watched node
+        self.ops = [v.op for v in self.op_nodes]
+        del self.op_nodes  # the tape keeps no reference to the traced graph
