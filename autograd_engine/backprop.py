@@ -13,6 +13,8 @@ import math
 from numbers import Real
 from typing import TYPE_CHECKING
 
+from .finite import shown
+
 if TYPE_CHECKING:
     from .value import Value
 
@@ -61,11 +63,9 @@ def _seed(grad, who: str) -> float:
     try:
         f = float(grad)
     except OverflowError:
-        from .value import _short  # a 400-digit int is named by its first digits and length
-
-        raise ValueError(f"{who}: grad {_short(grad)} is too large for a float") from None
+        raise ValueError(f"{who}: grad {shown(grad)} is too large for a float") from None
     if not math.isfinite(f):
-        raise ValueError(f"{who}: grad must be finite, got {grad!r}")
+        raise ValueError(f"{who}: grad must be finite, got {shown(grad)}")
     return f
 
 
@@ -231,13 +231,14 @@ def _seeds(grad_outputs, outs: list, value_type, create_graph: bool) -> list:
         else list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else None
     if seeds is None or len(seeds) != len(outs):
         raise ValueError(f"gradients: grad_outputs must give one number per output ({len(outs)}), "
-                         f"got {grad_outputs!r}")
+                         f"got {shown(grad_outputs)}")
     checked = []
     for s in seeds:
         if isinstance(s, value_type):
             checked.append(s if create_graph else s.data)
-        elif isinstance(s, bool):
-            checked.append(float(s))
+        elif isinstance(s, bool):  # backward(True) refuses a bool seed; so does this, by one rule
+            raise TypeError(f"gradients: grad_outputs must be numbers, got bool {s!r} (a seed is "
+                            "∂L/∂output: pass 1.0, not True)")
         else:
             checked.append(_to_float(s, "gradients: grad_outputs", None))
     return checked

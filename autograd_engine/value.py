@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from typing import Callable, Iterable, Union
 
 from . import backprop
+from .finite import shown
 from .grad_mode import is_grad_enabled
 from .rules import FLOAT_MATH as _M
 from .rules import RULES, Rule
@@ -385,9 +386,9 @@ def _to_float(y, op: str, x: Value | None) -> float:
 
 
 def _short(y) -> str:
-    """repr(y), or its first digits and length when that is long (a 400-digit int)."""
-    text = repr(y)
-    return text if len(text) <= 40 else f"{text[:12]}…({len(text)} characters)"
+    """repr(y), or its first digits and length when that is long (a 400-digit int); an int
+    past 4,300 digits (whose str() Python refuses) by its size: :func:`finite.shown`."""
+    return shown(y)
 
 
 def _kind(y) -> str:

@@ -53,7 +53,7 @@ import os
 import stat
 from typing import Callable, Optional, Union
 
-from autograd_engine.files import atomic_write
+from autograd_engine.files import atomic_write, check_writable
 
 from .module import ACTIVATIONS, Module, _finite, from_architecture
 from .optim import Optimizer
@@ -76,6 +76,7 @@ def save(model: Module, path: PathLike, optimizer: Optional[Optimizer] = None) -
     resumes where it stopped (:func:`load_into` / :func:`load` with ``optimizer=``)."""
     if not isinstance(model, Module):
         raise TypeError(f"nn.save: model must be an nn.Module, got {type(model).__name__}")
+    check_writable(path, "nn.save")  # a FIFO or device node at path is refused, not replaced
     named = model.named_parameters()
     for name, p in named:  # Value keeps data finite, but p.data can be assigned directly
         if not math.isfinite(p.data):
@@ -86,7 +87,7 @@ def save(model: Module, path: PathLike, optimizer: Optional[Optimizer] = None) -
     if optimizer is not None:
         doc["optimizer"] = _optimizer_doc(named, optimizer, path)
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")), "nn.save")
 
 
 def _optimizer_doc(named: list, optimizer: Optimizer, path: PathLike) -> dict:

@@ -30,7 +30,7 @@ def _save(fig, path) -> None:
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
-    atomic_write(path, lambda f: f.write(buf.getvalue()))
+    atomic_write(path, lambda f: f.write(buf.getvalue()), "nn.plot")
 
 
 def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hinge",

@@ -385,7 +385,7 @@ class Player:
 
         target = _target(path, "Player.save")
         content = self.html.encode("utf-8")
-        atomic_write(target, lambda f: f.write(content))
+        atomic_write(target, lambda f: f.write(content), "Player.save")
         return target
 
 

@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
 
-from ..files import atomic_write
+from ..files import atomic_write, check_writable
 from ..value import Value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -679,13 +679,13 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
     svg = _colour_fields(_layout_svg(source).decode("utf-8"))
     data = svg.encode("utf-8") if format == "svg" else _png(svg, source)
     if target is not None:
-        atomic_write(target, lambda f: f.write(data))
+        atomic_write(target, lambda f: f.write(data), "render")
     return data
 
 
 def _target(path, who: str = "render") -> Path:
-    """``path`` checked as a place to write a file: its directory exists and it is not one
-    (errors name ``who``)."""
+    """``path`` checked as a place to write a file: its directory exists and it is not one, nor
+    a FIFO, device or socket (errors name ``who``)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
     target = Path(path)
@@ -693,6 +693,7 @@ def _target(path, who: str = "render") -> Path:
         raise FileNotFoundError(f"{who}: the directory {str(target.parent)!r} does not exist")
     if target.is_dir():
         raise IsADirectoryError(f"{who}: path {str(target)!r} is a directory; give a file name")
+    check_writable(target, who)  # a FIFO or device node is refused, not replaced
     return target
 
 
