@@ -17,10 +17,10 @@ _LOG10_2 = math.log10(2)
 
 def shown(x: object) -> str:
     """``x`` for an error message, short and never failing: an int past 128 bits by its number
-    of digits (≈ bit_length·log₁₀2, computed without ``str``), anything else by its ``repr``
+    of digits (≈ bit_length·log₁₀2, without ``str``), anything else by its ``repr``
     cut to its first characters and length."""
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 128:
-        return f"an integer of about {int(x.bit_length() * _LOG10_2) + 1} digits"
+        return f"an integer of about {int(x.bit_length() * _LOG10_2)} digits"
     try:
         text = repr(x)
     except ValueError:  # a Fraction of huge ints, a NumPy object array of them, ...
@@ -39,7 +39,7 @@ def finite_float(x: object, who: str, name: str, lo: float = -math.inf, hi: floa
     try:
         f = float(x)
     except OverflowError:
-        raise ValueError(f"{who}: {name} {shown(x)} is too large for a float") from None
+        raise ValueError(f"{who}: {name} is {shown(x)}, too large for a float") from None
     if not (lo <= f < hi and math.isfinite(f)) or (positive and f <= 0.0):
         low = "(0" if positive and lo <= 0.0 else f"[{lo:g}"
         raise ValueError(f"{who}: {name} must be {what or f'a number in {low}, {hi:g})'}, got {shown(x)}")

@@ -54,6 +54,7 @@ import stat
 from typing import Callable, Optional, Union
 
 from autograd_engine.files import atomic_write, check_writable
+from autograd_engine.finite import finite_float
 
 from .module import ACTIVATIONS, Module, _finite, from_architecture
 from .optim import Optimizer
@@ -295,9 +296,8 @@ def _count(arch: dict, where: str) -> tuple[int, bool]:
                 raise ValueError(f"{where}: {at}.bias must be true or false, got {str(bias)[:40]}")
             total += nin * nout + (nout if bias else 0)
         elif kind == "LeakyReLU":
-            s = a.get("negative_slope", 0.01)
-            if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s):
-                raise ValueError(f"{where}: {at}.negative_slope must be a finite number")
+            finite_float(a.get("negative_slope", 0.01), where, f"{at}.negative_slope",
+                         what="a finite number")  # a 401-digit int too, before anything is built
         elif kind == "custom":
             if not isinstance(a["class"], str) or not 0 < len(a["class"]) <= 300:
                 raise ValueError(f"{where}: {at}.class must be a class name (a string)")
