@@ -40,7 +40,7 @@ from typing import Union
 
 from ..files import atomic_write
 from ..value import Value
-from .walkthrough import backward_steps, number
+from .walkthrough import _overflow, check_seed, number, pass_steps
 
 PathLike = Union[str, os.PathLike]
 
@@ -166,13 +166,10 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
     index = {id(v): i for i, v in enumerate(order)}
     names = [v.label or f"v{i}" for i, v in enumerate(order)]
 
-    saved = [v.grad for v in order]
-    try:
-        steps = list(backward_steps(root, grad))  # checks grad with backward()'s own errors
-    finally:
-        for v, g in zip(order, saved):  # play() shows a pass; it does not make one
-            v.grad = g
+    saved = [v.grad for v in order]  # read, never written: play() shows a pass, it makes none
+    check_seed(root, grad)  # backward()'s own errors for grad and for a root without a graph
     seed = float(grad)
+    steps = list(pass_steps(root, seed, order))  # on the side: no .grad changes, not for a moment
 
     slots = {i: _slots(v) for i, v in enumerate(order) if not v.is_leaf()}
     edges, edge_of = [], {}
@@ -204,6 +201,11 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             | {"before": number(before), "after": number(s.parent_grad)},
             "after4": _four(s.parent_grad),
         })
+
+    for i, v in enumerate(order):  # backward()'s policy: a leaf's sum must stay finite too
+        total = saved[i] + running[i]
+        if v.is_leaf() and saved[i] and total - total:
+            raise _overflow(None, v, total)
 
     nodes = []
     for i, v in enumerate(order):
