@@ -40,6 +40,7 @@ from typing import Union
 
 from ..files import atomic_write
 from ..value import Value
+from .drawable import check_drawable, check_text
 from .walkthrough import _overflow, check_seed, number, pass_steps
 
 PathLike = Union[str, os.PathLike]
@@ -154,6 +155,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
         raise ValueError(f"play: max_nodes must be a positive int, got {max_nodes!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"play: title must be a str, got {type(title).__name__}")
+    if title is not None:
+        check_text(title, "play", "the title")
     order = root.nodes()
     n_edges = sum(len(v.parents) for v in order)
     if len(order) > max_nodes or n_edges > EDGES_PER_NODE * max_nodes:
@@ -163,6 +166,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             f"(and {EDGES_PER_NODE} × max_nodes edges) allow; play a smaller sub-expression, or pass "
             f"play(root, max_nodes={need}) to lay it out anyway (large graphs are slow to lay out and "
             "hard to follow)")
+    check_drawable(order, "play")  # before any work: a lone surrogate, a NaN .data
     index = {id(v): i for i, v in enumerate(order)}
     names = [v.label or f"v{i}" for i, v in enumerate(order)]
 
