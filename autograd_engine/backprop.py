@@ -13,7 +13,7 @@ import math
 from numbers import Real
 from typing import Any, Protocol, TypeVar
 
-from .checks import computed_under_no_grad, no_graph_error, short
+from .checks import computed_under_no_grad, no_graph_error, shown
 
 
 class Node(Protocol):
@@ -80,9 +80,9 @@ def _seed(grad, who: str) -> float:
     try:
         f = float(grad)
     except OverflowError:
-        raise ValueError(f"{who}: grad {short(grad)} is too large for a float") from None  # 400 digits: the first ones
+        raise ValueError(f"{who}: grad {shown(grad)} is too large for a float") from None  # 400 digits: the first ones
     if not math.isfinite(f):
-        raise ValueError(f"{who}: grad must be finite, got {grad!r}")
+        raise ValueError(f"{who}: grad must be finite, got {shown(grad)}")
     return f
 
 

@@ -8,7 +8,7 @@ differentiated again) and :mod:`autograd_engine.backprop` (whose walk orders the
 from __future__ import annotations
 
 from .backprop import topological_order
-from .checks import computed_under_no_grad, no_graph_error
+from .checks import computed_under_no_grad, no_graph_error, shown
 from .grad_mode import enable_grad
 from .rules import RULES, local_gradients
 from .value import VALUE_MATH, Value, _to_float
@@ -96,13 +96,14 @@ def _seeds(grad_outputs, outs: list, value_type, create_graph: bool) -> list:
         else list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else None
     if seeds is None or len(seeds) != len(outs):
         raise ValueError(f"gradients: grad_outputs must give one number per output ({len(outs)}), "
-                         f"got {grad_outputs!r}")
+                         f"got {shown(grad_outputs)}")
     checked = []
     for s in seeds:
         if isinstance(s, value_type):
             checked.append(s if create_graph else s.data)
-        elif isinstance(s, bool):
-            checked.append(float(s))
+        elif isinstance(s, bool):  # backward(True) refuses a bool seed; so does this, by one rule
+            raise TypeError(f"gradients: grad_outputs must be numbers, got bool {s!r} (a seed is "
+                            "∂L/∂output: pass 1.0, not True)")
         else:
             checked.append(_to_float(s, "gradients: grad_outputs", None))
     return checked

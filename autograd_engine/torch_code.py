@@ -52,7 +52,8 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Callable, Iterable, Sequence, Union
 
-from .checks import check_finite_nonnegative, computed_under_no_grad, no_graph_error
+from .checks import computed_under_no_grad, finite_float, no_graph_error, shown
+from .grads import gradients
 from .grad_mode import enable_grad
 from .rules import RULES, torch_template
 from .value import Value
@@ -122,13 +123,35 @@ class _Names:
 
 
 # ---- rendering ---------------------------------------------------------------------------------
+def _comment(text: object) -> str:
+    """Any text (a function's ``__qualname__``, a number's repr) made safe for one ``#`` comment
+    of the generated source: every character that is not printable -- a newline, which would
+    end the comment and start code, a lone surrogate, which cannot be encoded -- written as its
+    escape (``\\n``, ``\\ud800``).  Names are made identifiers by :func:`_identifier`, numbers
+    literals by :func:`_number`; nothing else of the caller's reaches the source."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
 def _number(x) -> str:
     """A plain-number operand as an exact literal: ints stay ints (``x ** 2``), every other real
-    is a float (``repr`` round-trips); negatives in parentheses (``(-2.0) ** x`` ≠ ``-2.0 ** x``)."""
-    if isinstance(x, bool):
-        x = int(x)
-    text = repr(x) if isinstance(x, int) else repr(float(x))
+    is a float (``repr`` round-trips); negatives in parentheses (``(-2.0) ** x`` ≠ ``-2.0 ** x``).
+    Written by ``int``'s and ``float``'s own repr, never the operand's: an ``IntEnum``
+    (``<HTTPStatus.OK: 200>``) or a ``numpy.float64`` (``np.float64(2.0)``) is its number."""
+    if isinstance(x, int):  # bool and IntEnum too: int.__repr__ of the value, a plain literal
+        text = int.__repr__(int(x))
+    else:
+        text = float.__repr__(float(x))
     return f"({text})" if text.startswith("-") else text
+
+
+def _data(v: Value) -> str:
+    """``v.data`` as a float literal, by ``float``'s own repr (a ``numpy.float64`` assigned to
+    ``.data`` would write ``np.float64(2.0)``, which the generated code cannot run)."""
+    x = float(v.data)
+    if not math.isfinite(x):  # .data assigned after the graph was built: no literal for it
+        raise ValueError(f"to_torch_code: node {v.label or v.op or 'leaf'!r} has .data = {x!r}; "
+                         "Values hold finite numbers only")
+    return float.__repr__(x)
 
 
 def _operand(x, names: dict[int, str]) -> str:
@@ -215,7 +238,7 @@ def _check_root(root, who: str) -> Value:
 
 
 def _header(title: str) -> list[str]:
-    return [f"# {title}", "# written by autograd_engine.to_torch_code: one line per node, float64 throughout",
+    return [f"# {_comment(title)}", "# written by autograd_engine.to_torch_code: one line per node, float64 throughout",
             "import torch", ""]
 
 
@@ -226,9 +249,10 @@ def _root_program(root: Value, max_nodes: int, backward: bool, who: str) -> _Pro
         names[id(v)] = namer.new(v.label, f"v{k}")
     leaves = [v for v in order if v.is_leaf()]
     lines = _header(f"PyTorch version of a scalar graph of {len(order)} nodes")
-    lines += [f"{names[id(v)]} = {_LEAF.format(repr(v.data))}" for v in leaves]
+    lines += [f"{names[id(v)]} = {_LEAF.format(_data(v))}" for v in leaves]
     lines.append("")
-    lines += [f"{names[id(v)]} = {_expression(v, names)}  # {v.data!r}" for v in order if not v.is_leaf()]
+    lines += [f"{names[id(v)]} = {_expression(v, names)}  # {_data(v)}"
+              for v in order if not v.is_leaf()]
     r = names[id(root)]
     if backward:
         lines += ["", f"{r}.backward()  # every leaf's .grad now holds ∂{r}/∂leaf"]
@@ -271,9 +295,9 @@ def _trace_inputs(fn: Callable, inputs, who: str) -> tuple[list[str], list[float
         point = []
         for i, x in enumerate(inputs):
             x = x.data if isinstance(x, Value) else x
-            if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(float(x)):
-                raise TypeError(f"{who}: input {i} must be a finite number, got {type(x).__name__} {x!r}")
-            point.append(float(x))
+            if isinstance(x, bool) or not isinstance(x, Real):
+                raise TypeError(f"{who}: input {i} must be a finite number, got {type(x).__name__} {shown(x)}")
+            point.append(finite_float(x, who, f"input {i}", what="a finite number"))  # 10**400: ValueError
         n_max = math.inf if star else len(required) + len(optional)
         if not len(required) <= len(point) <= n_max:
             want = f"{len(required)}" + ("" if n_max == len(required) else
@@ -309,6 +333,7 @@ def _fn_program(fn: Callable, inputs, max_nodes: int, backward: bool, who: str) 
     captured = [v for v in order if v.is_leaf() and id(v) not in input_ids]  # parameters fn closes over
     captured_ids = {id(v) for v in captured}
     raw = getattr(fn, "__name__", "")
+    raw = raw if isinstance(raw, str) else ""  # a callable object's attribute may be anything
     fname = _Names().new("" if raw == "<lambda>" else raw, "fn")
     module, names = _Names([fname]), {}
     for k, v in enumerate(order):
@@ -322,15 +347,17 @@ def _fn_program(fn: Callable, inputs, max_nodes: int, backward: bool, who: str) 
         if id(v) not in names:
             names[id(v)] = local.new(v.label, f"v{k}")
     title = "a lambda" if raw == "<lambda>" else getattr(fn, "__qualname__", fname)
-    lines = _header(f"PyTorch version of {title}, traced at {point}")
+    title = title if isinstance(title, str) else fname
+    lines = _header(f"PyTorch version of {title}, traced at {point}")  # _header escapes it
     if captured:
         lines.append("# leaves fn does not receive (its parameters), as they were when traced")
-        lines += [f"{names[id(v)]} = {_LEAF.format(repr(v.data))}" for v in captured]
+        lines += [f"{names[id(v)]} = {_LEAF.format(_data(v))}" for v in captured]
         lines.append("")
     lines.append(f"def {fname}({', '.join(arg_names)}):")
-    lines += [f"    {names[id(v)]} = {_expression(v, names)}  # {v.data!r}" for v in order if not v.is_leaf()]
+    lines += [f"    {names[id(v)]} = {_expression(v, names)}  # {_data(v)}"
+              for v in order if not v.is_leaf()]
     lines += [f"    return {names[id(root)]}", ""]
-    lines += [f"{n} = {_LEAF.format(repr(x.data))}" for x, n in zip(xs, arg_names)]
+    lines += [f"{n} = {_LEAF.format(_data(x))}" for x, n in zip(xs, arg_names)]
     out = module.new(root.label or "out", "out")
     lines.append(f"{out} = {fname}({', '.join(arg_names)})")
     if backward:
@@ -441,28 +468,22 @@ def check_with_torch(fn_or_root: Union[Value, Callable[..., Value]], inputs: Seq
     """Run :func:`to_torch_code`'s source in PyTorch and compare with our engine.
 
     The generated code is executed in a fresh namespace; PyTorch's value of the root and
-    ``.grad`` of every leaf are compared with ours (our ``backward()`` is run on the same graph;
-    the ``.grad`` your leaves held before is restored afterwards, so nothing of yours changes).
+    ``.grad`` of every leaf are compared with ours (computed by :func:`gradients`, which returns
+    them and reads or writes no ``.grad``: nothing of yours changes, not even for a moment).
     An entry passes if ``|ours − torch| ≤ atol + rtol·|torch|``.  Returns a :class:`TorchCheck`
     (``.passed``, ``.max_abs_diff``, ``.max_rel_diff``, ``.worst``; ``print`` it for the table).
     """
     who = "check_with_torch"
-    for arg, val in (("atol", atol), ("rtol", rtol)):
-        check_finite_nonnegative(val, who, arg)
+    atol, rtol = (finite_float(val, who, arg, 0.0, what="a finite number ≥ 0")  # 10**400 too
+                  for arg, val in (("atol", atol), ("rtol", rtol)))
     prog = _program(fn_or_root, inputs, max_nodes, True, who)
     torch = import_torch(who)
 
-    # ours: a backward pass into zeroed leaves, the previous leaf gradients put back afterwards
+    # ours: returned by gradients(), never written into .grad (a training thread on the same
+    # graph sees no change, not even a moment's); an unused input's gradient is 0, as backward gives
     leaves = [v for v, _ in prog.leaves]
-    held = [v.grad for v in leaves]
-    try:
-        for v in leaves:
-            v.grad = 0.0
-        prog.root.backward()
-        ours = [v.grad for v in leaves]
-    finally:
-        for v, g in zip(leaves, held):
-            v.grad = g
+    got = gradients(prog.root, leaves, allow_unused=True)
+    ours = [0.0 if g is None else g for g in got]
 
     namespace: dict = {"__name__": "__autograd_engine_torch_check__"}
     with torch.enable_grad():

@@ -17,6 +17,8 @@ import os
 import random
 import sys
 
+from autograd_engine.checks import shown
+
 from .module import ACTIVATIONS, INITS, MLP
 
 MAX_WEIGHTS = 100_000  # a table for one sample; a bigger model is refused rather than slow
@@ -86,6 +88,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plot is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
         return _error(f"argument --plot: the directory of {args.plot!r} does not exist")
+    if args.plot is not None:  # a wrong extension or a FIFO/device at the path: refused before any work
+        try:
+            from .plot import check_image_path
+
+            check_image_path(args.plot, "argument --plot")
+        except ImportError as e:
+            return _error(f"argument --plot: needs matplotlib ({e})")
+        except (OSError, ValueError) as e:
+            return _error(str(e))
     try:
         if args.load:
             from .io import load
@@ -95,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             nin, *nouts = args.sizes
             weights = sum((a + 1) * b for a, b in zip(args.sizes, args.sizes[1:]))
             if weights > MAX_WEIGHTS:
-                return _error(f"argument --sizes: {weights} parameters is more than {MAX_WEIGHTS} "
+                return _error(f"argument --sizes: {shown(weights)} parameters is more than {MAX_WEIGHTS} "
                               "(this prints a table per neuron for one sample)")
             model = MLP(nin, nouts, activation=args.activation, last_activation=args.last_activation,
                         init=args.init, seed=args.seed)
@@ -104,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
         x = args.x if args.x is not None else [round(rng.uniform(-1, 1), 3) for _ in range(net.sizes[0])]
         t = _target(args.loss, args.target, net.sizes[-1])
         comparison = lb.compare(model, x, t, args.loss)
-    except (TypeError, ValueError) as e:
-        return _error(str(e))
+    except (TypeError, ValueError, OSError) as e:  # OSError: --load of a directory, a missing file
+        return _error(f"{e.strerror} ({e.filename!r})" if isinstance(e, OSError) and e.filename else str(e))
     print(f"{model}; loss {args.loss}; x = {list(x)}, t = {t}")
     print(comparison.table())
     if args.steps:

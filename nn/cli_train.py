@@ -19,6 +19,8 @@ import math
 import os
 import sys
 
+from autograd_engine.files import check_writable
+
 from .data import DATASETS, split
 from .io import save
 from .losses import LOSSES
@@ -29,15 +31,27 @@ from .train import evaluate, fit
 #: the extra with everything ``train``'s options need (NumPy for --compiled, matplotlib, tqdm)
 NN_EXTRA = "pip install 'autograd-engine[nn]'"
 
+# Bounds, so that every command line under 1 KB ends in bounded memory (as ``layers`` bounds
+# its model): the model, the data, the epochs, and the graph one step builds.
+MAX_PARAMETERS = 100_000  #: the model's weights and biases (``layers``: MAX_WEIGHTS)
+MAX_SAMPLES = 100_000  #: --samples
+MAX_EPOCHS = 100_000  #: --epochs
+MAX_CLASSES = 100  #: --classes
+MAX_STEP_WORK = 5_000_000  #: samples in one step × parameters: the size of one step's graph
+
 
 def _sizes(text: str) -> list[int]:
-    """'16,16' -> [16, 16]; every size a positive int."""
+    """'16,16' -> [16, 16]; every size a positive int, the whole model (checked in ``run``)
+    at most MAX_PARAMETERS weights."""
     try:
         sizes = [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 16,16, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes like 16,16, got {text[:60]!r}") from None
     if any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be ≥ 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"layer sizes must be ≥ 1, got {text[:60]!r}")
+    if any(n > MAX_PARAMETERS for n in sizes):
+        raise argparse.ArgumentTypeError(f"a layer of more than {MAX_PARAMETERS:,} units is more than train "
+                                         f"builds (nn.cli_train.MAX_PARAMETERS), got {text[:60]!r}")
     return sizes
 
 
@@ -47,9 +61,9 @@ def _bounded(kind, lo: float, hi: float = float("inf"), what: str = ""):
         try:
             x = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what or kind.__name__}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {what or kind.__name__}, got {text[:60]!r}") from None
         if not lo <= x < hi:
-            raise argparse.ArgumentTypeError(f"must be {what or f'in [{lo}, {hi})'}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be {what or f'in [{lo}, {hi})'}, got {text[:60]!r}")
         return x
     return parse
 
@@ -66,10 +80,11 @@ def register(subparsers) -> None:
         description="Train an MLP on a toy 2-D dataset and report the training and validation accuracy.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # every option shows its default
     p.add_argument("dataset", choices=sorted(DATASETS), help="the toy dataset")
-    p.add_argument("--samples", type=_positive_int, default=200, help="number of points")
+    p.add_argument("--samples", type=_bounded(int, 1, MAX_SAMPLES + 1, f"an integer from 1 to {MAX_SAMPLES:,}"),
+                   default=200, help="number of points")
     p.add_argument("--noise", type=_non_negative, default=None,
                    help="noise level; None is the dataset's own")
-    p.add_argument("--classes", type=_bounded(int, 2, what="an integer ≥ 2"), default=3,
+    p.add_argument("--classes", type=_bounded(int, 2, MAX_CLASSES + 1, f"an integer from 2 to {MAX_CLASSES}"), default=3,
                    help="classes for spirals and blobs")
     p.add_argument("--hidden", type=_sizes, default="16,16", help="hidden layer sizes")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden-layer activation")
@@ -80,7 +95,8 @@ def register(subparsers) -> None:
     p.add_argument("--lr", type=_positive, default=0.1, help="learning rate")
     p.add_argument("--momentum", type=_fraction, default=0.0, help="SGD momentum")
     p.add_argument("--l2", type=_non_negative, default=1e-4, help="L2 penalty λ")
-    p.add_argument("--epochs", type=_positive_int, default=100, help="passes over the training set")
+    p.add_argument("--epochs", type=_bounded(int, 1, MAX_EPOCHS + 1, f"an integer from 1 to {MAX_EPOCHS:,}"),
+                   default=100, help="passes over the training set")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="samples per step; None is the full training set")
     p.add_argument("--val", type=_bounded(float, 0.01, 1.0, what="a fraction in (0, 1)"), default=0.2,
@@ -123,9 +139,21 @@ def run(args: argparse.Namespace) -> int:
         # checked before training, so a typo does not cost a whole run
         if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             return _error(f"argument {flag}: the directory of {path!r} does not exist")
+        try:  # a FIFO or a device at the path is refused, never replaced (not /dev/full either)
+            if path is not None:
+                check_writable(path, f"argument {flag}")
+        except (OSError, ValueError) as e:
+            return _error(str(e))
     missing = _missing_extra(args)
     if missing:
         return _error(missing)
+    if args.plot is not None:  # the extension names an image format, before training
+        from .plot import check_image_path
+
+        try:
+            check_image_path(args.plot, "argument --plot")
+        except ValueError as e:
+            return _error(str(e))
     make = DATASETS[args.dataset]
     kw = {"n": args.samples, "seed": args.seed}
     if args.dataset in ("spirals", "blobs"):
@@ -146,6 +174,17 @@ def run(args: argparse.Namespace) -> int:
     if loss in ("hinge", "bce") and k != 2:
         return _error(f"argument --loss: {loss!r} is for two classes; {args.dataset} has {k} "
                       "(use --loss cross_entropy)")
+    sizes = [data.n_features, *args.hidden, nout]
+    n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if n_params > MAX_PARAMETERS:
+        return _error(f"argument --hidden: {n_params:,} parameters is more than train builds "
+                      f"({MAX_PARAMETERS:,}, nn.cli_train.MAX_PARAMETERS)")
+    batch = min(args.batch_size or len(train), len(train))
+    if batch * n_params > MAX_STEP_WORK:
+        fits = max(1, MAX_STEP_WORK // n_params)
+        return _error(f"argument --batch-size: a step over {batch:,} samples of a {n_params:,}-parameter model "
+                      f"builds a graph of {batch * n_params:,} weight uses, more than {MAX_STEP_WORK:,} "
+                      f"(nn.cli_train.MAX_STEP_WORK); pass --batch-size {fits} or less")
     model = MLP(data.n_features, args.hidden + [nout], activation=args.activation,
                 init=args.init, seed=args.seed)
     opt_kw = {"momentum": args.momentum} if args.optimizer == "sgd" else {}

@@ -53,7 +53,8 @@ import os
 import stat
 from typing import Callable, Optional, Union
 
-from autograd_engine.files import atomic_write
+from autograd_engine.files import atomic_write, check_writable
+from autograd_engine.checks import finite_float
 
 from .module import ACTIVATIONS, Module, _finite, from_architecture
 from .optim import Optimizer
@@ -76,6 +77,7 @@ def save(model: Module, path: PathLike, optimizer: Optional[Optimizer] = None) -
     resumes where it stopped (:func:`load_into` / :func:`load` with ``optimizer=``)."""
     if not isinstance(model, Module):
         raise TypeError(f"nn.save: model must be an nn.Module, got {type(model).__name__}")
+    check_writable(path, "nn.save")  # a FIFO or device node at path is refused, not replaced
     named = model.named_parameters()
     for name, p in named:  # Value keeps data finite, but p.data can be assigned directly
         if not math.isfinite(p.data):
@@ -86,7 +88,7 @@ def save(model: Module, path: PathLike, optimizer: Optional[Optimizer] = None) -
     if optimizer is not None:
         doc["optimizer"] = _optimizer_doc(named, optimizer, path)
     text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")), "nn.save")
 
 
 def _optimizer_doc(named: list, optimizer: Optimizer, path: PathLike) -> dict:
@@ -296,9 +298,8 @@ def _count(arch: dict, where: str) -> tuple[int, bool]:
                 raise ValueError(f"{where}: {at}.bias must be true or false, got {str(bias)[:40]}")
             total += nin * nout + (nout if bias else 0)
         elif kind == "LeakyReLU":
-            s = a.get("negative_slope", 0.01)
-            if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s):
-                raise ValueError(f"{where}: {at}.negative_slope must be a finite number")
+            finite_float(a.get("negative_slope", 0.01), where, f"{at}.negative_slope",
+                         what="a finite number")  # a 401-digit int too, before anything is built
         elif kind == "custom":
             if not isinstance(a["class"], str) or not 0 < len(a["class"]) <= 300:
                 raise ValueError(f"{where}: {at}.class must be a class name (a string)")

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence, Union
 
 from autograd_engine import RULES, Value
+from autograd_engine.checks import finite_float
 
 from .losses import LOSSES, Loss, mean
 from .module import MLP, Layer, Module, Neuron, PerLayer, Trace
@@ -369,9 +370,31 @@ class Gradients:
     cost: float
 
 
+def _finite(who: str, named) -> None:
+    """The engine's policy on the array path: every number finite, or a ValueError naming the
+    quantity and its layer (never an inf or NaN returned with only a RuntimeWarning)."""
+    np = _np()
+    for name, xs in named:
+        if not np.all(np.isfinite(xs)):
+            raise ValueError(f"{_WHO}.{who}: {name} is not finite (float64 overflowed); the "
+                             "weights or the input are too large for this loss (rescale them)")
+
+
 def algorithm1(model, x, target, loss="mse") -> Gradients:
     """The lecture's Algorithm 1 (the gist's single-sample procedure): feed forward, BP1 at
-    the output, BP2 down to layer 1, then BP3 and BP4 for every layer."""
+    the output, BP2 down to layer 1, then BP3 and BP4 for every layer.  A z, a, δ, gradient or
+    cost that overflows float64 is a ValueError naming it and its layer."""
+    with _np().errstate(all="ignore"):  # overflow is checked below, with a message that names it
+        g = _algorithm1(model, x, target, loss)
+    L = len(g.delta)
+    _finite("algorithm1", [(f"z_{l}", g.forward.z[l]) for l in range(1, L + 1)]
+            + [(f"δ_{l}", g.delta[l]) for l in range(L, 0, -1)]
+            + [(f"∂C/∂W_{l}", g.dW[l]) for l in range(1, L + 1)]
+            + [(f"∂C/∂b_{l}", g.db[l]) for l in range(1, L + 1)] + [("the cost C", g.cost)])
+    return g
+
+
+def _algorithm1(model, x, target, loss) -> Gradients:
     net = network(model)
     fw = feedforward(net, x)
     t = target_vector(loss, target, net.sizes[-1])
@@ -423,8 +446,12 @@ def algorithm2(model, X: Sequence, T: Sequence, loss="mse", keep_samples: bool =
         total += g.cost
         if keep_samples:
             samples.append(g)
-    return BatchGradients(PerLayer(d / n for d in dW), PerLayer(d / n for d in db), total / n,
-                          tuple(samples))
+    out = BatchGradients(PerLayer(d / n for d in dW), PerLayer(d / n for d in db), total / n,
+                         tuple(samples))
+    _finite("algorithm2", [(f"the mean ∂C/∂W_{l}", out.dW[l]) for l in range(1, net.L + 1)]
+            + [(f"the mean ∂C/∂b_{l}", out.db[l]) for l in range(1, net.L + 1)]
+            + [("the mean cost", out.cost)])  # each sample's was finite; the sums may not be
+    return out
 
 
 def gradient_step(model, X: Sequence, T: Sequence, loss="mse", eta: float = 0.1) -> BatchGradients:
@@ -436,14 +463,21 @@ def gradient_step(model, X: Sequence, T: Sequence, loss="mse", eta: float = 0.1)
     each parameter with *its own* gradient.  (The gist's mini-batch step pairs w^l with
     Σ ∇_b C_m and b^l with Σ ∇_w C_m — a slip: the correct rule is w^l → w^l − (η/M) Σₘ ∇_w C_m
     and b^l → b^l − (η/M) Σₘ ∇_b C_m, as above.)  Returns the averaged gradients used."""
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not math.isfinite(eta) or eta <= 0:
-        raise ValueError(f"{_WHO}.gradient_step: eta must be a positive finite number, got {eta!r}")
+    eta = finite_float(eta, f"{_WHO}.gradient_step", "eta", positive=True,
+                       what="a positive finite number")  # 10**400: a ValueError, not OverflowError
     g = algorithm2(model, X, T, loss, keep_samples=False)
+    new = []  # every new value computed and checked before any is written: all or nothing
     for l, neurons in enumerate(_layers_of(model), 1):
         for j, n in enumerate(neurons):
             for k, w in enumerate(n.w):
-                w.data -= eta * g.dW[l][j, k]
-            n.b.data -= eta * g.db[l][j]
+                new.append((w, float(w.data - eta * g.dW[l][j, k]), f"w[{l}][{j + 1}][{k + 1}]"))
+            new.append((n.b, float(n.b.data - eta * g.db[l][j]), f"b[{l}][{j + 1}]"))
+    for p, x, name in new:
+        if not math.isfinite(x):  # .data is always a finite float (never numpy.float64)
+            raise ValueError(f"{_WHO}.gradient_step: {name} would become {x} (η = {eta:g}); "
+                             "no parameter was changed (lower eta)")
+    for p, x, _ in new:
+        p.data = x
     return g
 
 

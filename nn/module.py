@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping, NamedTuple, Sequence, Union
 
 from autograd_engine import Value
+from autograd_engine.checks import finite_float, shown
 
 Seed = Union[int, random.Random, None]
 
@@ -324,10 +325,8 @@ def _finite(who: str, name: str, x) -> float:
             f = math.nan
         if math.isfinite(f):
             return f
-    # str() of a huge int is slow (and refused past 4300 digits): say its size instead
-    big = isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 100
-    shown = f"an integer of about {int(x.bit_length() * 0.30103)} digits" if big else repr(x)[:80]
-    raise ValueError(f"{who}: parameter {name!r} is {shown}, not a finite number")
+    # str() of a huge int is slow (and refused past 4300 digits): finite.shown says its size
+    raise ValueError(f"{who}: parameter {name!r} is {shown(x)}, not a finite number")
 
 
 def _inputs(x, nin: int, who: Module) -> tuple:
@@ -676,10 +675,8 @@ class LeakyReLU(_Activation):
     "leaky_relu")."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        if (isinstance(negative_slope, bool) or not isinstance(negative_slope, Real)
-                or not math.isfinite(negative_slope)):
-            raise ValueError(f"LeakyReLU: negative_slope must be a finite number, got {negative_slope!r}")
-        self.negative_slope: float = float(negative_slope)
+        self.negative_slope: float = finite_float(negative_slope, "LeakyReLU", "negative_slope",
+                                           what="a finite number")  # 10**401 too: a ValueError
 
     def forward(self, x):
         slope = self.negative_slope

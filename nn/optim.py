@@ -23,6 +23,7 @@ import math
 from typing import Callable, Iterable, Union
 
 from autograd_engine import Value
+from autograd_engine.checks import finite_float, shown
 
 Schedule = Union[float, Callable[[int], float]]
 
@@ -42,10 +43,10 @@ def step_decay(lr: float, gamma: float, every: int) -> Callable[[int], float]:
     return lambda k: lr * gamma ** (k // every)
 
 
-def _number(who: str, name: str, x, lo: float = 0.0, hi: float = math.inf) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not lo <= x < hi:
-        raise ValueError(f"{who}: {name} must be a number in [{lo}, {hi}), got {x!r}")
-    return float(x)
+def _number(who: str, name: str, x, lo: float = 0.0, hi: float = math.inf, positive: bool = False) -> float:
+    """The one policy of autograd_engine.checks: a huge int or a non-finite number is a
+    ValueError naming the optimizer and the setting (never a raw OverflowError)."""
+    return finite_float(x, who, name, lo, hi, positive=positive)
 
 
 class DivergenceError(ValueError):
@@ -58,11 +59,7 @@ class DivergenceError(ValueError):
         super().__init__(message)
         self.step, self.index, self.parameter = step, index, parameter
 
-def _shown(x) -> str:
-    """x for an error message, short: a huge int by its size (its str() is slow, or refused)."""
-    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 100:
-        return f"an integer of about {int(x.bit_length() * 0.30103)} digits"
-    return repr(x)[:60]
+_shown = shown  # x for an error message, short: a huge int by its size (its str() is refused)
 
 
 class Optimizer:
@@ -198,9 +195,9 @@ class Optimizer:
             raise ValueError(f"{who}: expected a dict (from state_dict()), got {type(state).__name__}")
         expected = {"type", "steps", "lr", "hyperparameters", "state"}
         if set(state) != expected:
-            raise ValueError(f"{who}: expected the keys {sorted(expected)}, got {sorted(map(str, state))}")
+            raise ValueError(f"{who}: expected the keys {sorted(expected)}, got {sorted(map(_shown, state))}")
         if state["type"] != type(self).__name__:
-            raise ValueError(f"{who}: the state is of a {state['type']!r} optimizer, not "
+            raise ValueError(f"{who}: the state is of a {_shown(state['type'])} optimizer, not "
                              f"{type(self).__name__!r}")
         steps = state["steps"]
         if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps < 2 ** 53:
@@ -210,8 +207,8 @@ class Optimizer:
             if not (lr == "schedule" and callable(self.lr)):
                 raise ValueError(
                     f"{who}: the saved optimizer ran with "
-                    f"{'a learning-rate schedule' if lr == 'schedule' else f'the constant lr {lr!r}'}"
-                    f" but this one has {'a schedule' if callable(self.lr) else f'the constant lr {self.lr!r}'}"
+                    f"{'a learning-rate schedule' if lr == 'schedule' else f'the constant lr {_shown(lr)}'}"
+                    f" but this one has {'a schedule' if callable(self.lr) else f'the constant lr {_shown(self.lr)}'}"
                     f": build it with {'the same schedule' if lr == 'schedule' else 'a constant lr'} "
                     f"(a schedule's position is the step count, restored)")
         else:
@@ -220,7 +217,7 @@ class Optimizer:
         names = set(self._hyper) | {"weight_decay"}
         if not isinstance(hyper, dict) or set(hyper) != names:
             raise ValueError(f"{who}: hyperparameters must be a dict with {sorted(names)}, got "
-                             f"{sorted(map(str, hyper)) if isinstance(hyper, dict) else hyper!r}")
+                             f"{sorted(map(_shown, hyper)) if isinstance(hyper, dict) else _shown(hyper)}")
         hyper = {n: self._check_hyper(who, n, x) for n, x in hyper.items()}
         buffers = state["state"]
         if not isinstance(buffers, dict) or set(buffers) != set(self._buffers):
@@ -246,10 +243,10 @@ class Optimizer:
     def _check_hyper(self, who: str, name: str, x):
         if name == "betas":
             if not isinstance(x, (list, tuple)) or len(x) != 2:
-                raise ValueError(f"{who}: betas must be a pair (β₁, β₂), got {x!r}")
+                raise ValueError(f"{who}: betas must be a pair (β₁, β₂), got {_shown(x)}")
             return (_number(who, "β₁", x[0], 0.0, 1.0), _number(who, "β₂", x[1], 0.0, 1.0))
         hi = 1.0 if name in ("momentum", "alpha") else math.inf
-        return _number(who, name, x, 0.0, hi)
+        return _number(who, name, x, 0.0, hi, positive=name == "eps")
 
     def _apply_state(self, checked: dict) -> None:
         self.steps = checked["steps"]
@@ -293,7 +290,7 @@ class AdaGrad(Optimizer):
     def __init__(self, params: Iterable[Value], lr: Schedule = 0.01, eps: float = 1e-10,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
-        self.eps = _number("AdaGrad", "eps", eps)
+        self.eps = _number("AdaGrad", "eps", eps, positive=True)  # ε = 0 would divide by √0
         self.sum_sq = [0.0] * len(self.params)
 
     def _update(self, i: int, g: float) -> float:
@@ -310,7 +307,7 @@ class RMSProp(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         self.alpha = _number("RMSProp", "alpha", alpha, 0.0, 1.0)
-        self.eps = _number("RMSProp", "eps", eps)
+        self.eps = _number("RMSProp", "eps", eps, positive=True)  # ε = 0 would divide by √0
         self.mean_sq = [0.0] * len(self.params)
 
     def _update(self, i: int, g: float) -> float:
@@ -331,9 +328,9 @@ class Adam(Optimizer):
         try:
             b1, b2 = betas
         except (TypeError, ValueError):
-            raise ValueError(f"Adam: betas must be a pair (β₁, β₂), got {betas!r}") from None
+            raise ValueError(f"Adam: betas must be a pair (β₁, β₂), got {_shown(betas)}") from None
         self.betas = (_number("Adam", "β₁", b1, 0.0, 1.0), _number("Adam", "β₂", b2, 0.0, 1.0))
-        self.eps = _number("Adam", "eps", eps)
+        self.eps = _number("Adam", "eps", eps, positive=True)  # ε = 0 would divide by √0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 

@@ -12,7 +12,7 @@ import os
 from typing import Optional, Union
 
 from .data import Dataset
-from autograd_engine.files import atomic_write
+from autograd_engine.files import atomic_write, check_writable
 from .losses import Loss, get_loss
 from .module import Module
 from .train import History, outputs
@@ -26,11 +26,26 @@ def _pyplot():
     return plt
 
 
+def check_image_path(path, who: str = "nn.plot") -> None:
+    """Refuse, before any work, a path matplotlib cannot write a picture to: a name ending in
+    an extension that is no image format it knows (``boundary.txt``), or a FIFO, device or
+    socket already there (:func:`~autograd_engine.files.check_writable`).  ValueErrors naming
+    ``who``."""
+    from matplotlib.backend_bases import FigureCanvasBase  # the [nn] extra, only now
+
+    fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in formats:
+        raise ValueError(f"{who}: {os.fspath(path)[:200]!r} ends in .{fmt[:20]}, which is not an image "
+                         f"format matplotlib writes (use .png, .svg or .pdf; all: {', '.join(sorted(formats))})")
+    check_writable(path, who)
+
+
 def _save(fig, path) -> None:
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or "png"
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
-    atomic_write(path, lambda f: f.write(buf.getvalue()))
+    atomic_write(path, lambda f: f.write(buf.getvalue()), "nn.plot")
 
 
 def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hinge",

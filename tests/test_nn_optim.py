@@ -48,7 +48,7 @@ def test_lr_schedules_callable_and_step_based():
 
 def test_adagrad_by_hand():
     # G1 = 1, w1 = 1 − 0.1·1/1 = 0.9;  G2 = 1 + 0.81, w2 = 0.9 − 0.1·0.9/√1.81
-    w = run(nn.AdaGrad, 2, lr=0.1, eps=0.0)
+    w = run(nn.AdaGrad, 2, lr=0.1, eps=1e-300)  # ε > 0 is required; 1e-300 vanishes beside √G
     assert w == pytest.approx([0.9, 0.9 - 0.09 / math.sqrt(1.81)], rel=1e-14)
 
 
@@ -56,7 +56,7 @@ def test_rmsprop_by_hand():
     # s1 = 0.1·1², w1 = 1 − 0.1/√0.1;  s2 = 0.9·0.1 + 0.1·w1², w2 = w1 − 0.1·w1/√s2
     w1 = 1 - 0.1 / math.sqrt(0.1)
     s2 = 0.9 * 0.1 + 0.1 * w1 * w1
-    w = run(nn.RMSProp, 2, lr=0.1, alpha=0.9, eps=0.0)
+    w = run(nn.RMSProp, 2, lr=0.1, alpha=0.9, eps=1e-300)
     assert w == pytest.approx([w1, w1 - 0.1 * w1 / math.sqrt(s2)], rel=1e-14)
 
 
@@ -65,13 +65,13 @@ def test_adam_by_hand():
     # step 2: g = 0.9, m = 0.09 + 0.09 = 0.18, v = 0.000999 + 0.00081 = 0.001809,
     #         m̂ = 0.18/0.19, v̂ = 0.001809/0.001999
     m_hat, v_hat = 0.18 / 0.19, 0.001809 / 0.001999
-    w = run(nn.Adam, 2, lr=0.1, eps=0.0)
+    w = run(nn.Adam, 2, lr=0.1, eps=1e-300)
     assert w == pytest.approx([0.9, 0.9 - 0.1 * m_hat / math.sqrt(v_hat)], rel=1e-12)
 
 
 @pytest.mark.parametrize("g0", [1e-3, 2.0, 500.0])
 def test_adam_first_step_moves_by_lr_whatever_the_gradient_scale(g0):
-    w = run(nn.Adam, 1, w0=g0, lr=0.01, eps=0.0)
+    w = run(nn.Adam, 1, w0=g0, lr=0.01, eps=1e-300)
     assert w[0] == pytest.approx(g0 - 0.01, rel=1e-12)
 
 

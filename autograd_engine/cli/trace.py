@@ -23,6 +23,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, NamedTuple, Union
 
+from ..files import check_writable
 from ..grad_mode import no_grad
 from ..value import Value, zero_grad
 from ..teach.walkthrough import backward_steps, format_steps, node_names, number, text_table
@@ -291,11 +292,18 @@ def _check_picture_options(args: argparse.Namespace) -> None:
             raise TraceError(f"{option}: the directory {str(Path(path).parent)!r} does not exist")
         fmt = option[2:]
         if path and Path(path).suffix.lower() != f".{fmt}":  # PNG bytes in a .svg file open nowhere
-            other = {"svg": "png", "png": "svg"}[fmt]
+            other = {"svg": "png", "png": "svg"}.get(fmt)  # --html has no other format to suggest
             hint = (f"use --{other} {path!r} for {other.upper()}"
-                    if Path(path).suffix.lower() == f".{other}" else f"name it {str(Path(path).with_suffix('.' + fmt))!r}")
+                    if other and Path(path).suffix.lower() == f".{other}"
+                    else f"name it {str(Path(path).with_suffix('.' + fmt))!r}" if Path(path).name
+                    else f"give a file name ending in .{fmt}")
             raise TraceError(f"{option} {path!r}: the file would hold {fmt.upper()} but its name does not end "
                              f"in .{fmt}; {hint}")
+        if path:
+            try:  # a FIFO or device node at the path is refused, not replaced
+                check_writable(path, option)
+            except (ValueError, OSError) as e:
+                raise TraceError(str(e)) from None
     if args.steps and Path(args.steps).exists() and not Path(args.steps).is_dir():
         raise TraceError(f"--steps: {args.steps!r} exists and is not a directory")
 

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 from typing import Callable, Sequence
 
-from ..checks import check_finite_nonnegative
 from ..grads import gradients
+from ..checks import finite_float
 from ..grad_mode import no_grad
 from ..value import Value
 from .walkthrough import number, text_table
@@ -125,8 +126,8 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence, eps: float = 1e-6, atol
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__} {f!r}")
     point, names = _point(inputs)
-    for arg, val in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        check_finite_nonnegative(val, "gradcheck", arg)
+    eps, atol, rtol = (finite_float(val, "gradcheck", arg, 0.0, what="a finite number ≥ 0")
+                       for arg, val in (("eps", eps), ("atol", atol), ("rtol", rtol)))  # 10**400 too
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0")
     if order not in (1, 2) or isinstance(order, bool):
@@ -195,7 +196,7 @@ def _second_order(f: Callable, point: list[float], names: list[str], eps: float,
 
 
 def _point(inputs) -> tuple[list[float], list[str]]:
-    if isinstance(inputs, (Value, int, float)):
+    if isinstance(inputs, (Value, Real)):
         raise TypeError("gradcheck: inputs must be a sequence of numbers or Values (one per argument of f), "
                         f"got a single {type(inputs).__name__}; wrap it: [x]")
     point, names = [], []
@@ -203,7 +204,7 @@ def _point(inputs) -> tuple[list[float], list[str]]:
         if isinstance(x, Value):
             point.append(x.data)
             names.append(x.label or f"x{i}")
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        elif isinstance(x, Real) and not isinstance(x, bool):  # as grad takes: int, float, Fraction, ...
             point.append(Value(x).data)  # Value's checks: finite, float
             names.append(f"x{i}")
         else:

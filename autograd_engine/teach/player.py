@@ -40,7 +40,8 @@ from typing import Union
 
 from ..files import atomic_write
 from ..value import Value
-from .walkthrough import backward_steps, number
+from .drawable import check_drawable, check_text
+from .walkthrough import _overflow, check_seed, number, pass_steps
 
 PathLike = Union[str, os.PathLike]
 
@@ -146,6 +147,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
         raise ValueError(f"play: max_nodes must be a positive int, got {max_nodes!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"play: title must be a str, got {type(title).__name__}")
+    if title is not None:
+        check_text(title, "play", "the title")
     order = root.nodes()
     n_edges = sum(len(v.parents) for v in order)
     if len(order) > max_nodes or n_edges > EDGES_PER_NODE * max_nodes:
@@ -155,16 +158,14 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             f"(and {EDGES_PER_NODE} × max_nodes edges) allow; play a smaller sub-expression, or pass "
             f"play(root, max_nodes={need}) to lay it out anyway (large graphs are slow to lay out and "
             "hard to follow)")
+    check_drawable(order, "play")  # before any work: a lone surrogate, a NaN .data
     index = {id(v): i for i, v in enumerate(order)}
     names = [v.label or f"v{i}" for i, v in enumerate(order)]
 
-    saved = [v.grad for v in order]
-    try:
-        steps = list(backward_steps(root, grad))  # checks grad with backward()'s own errors
-    finally:
-        for v, g in zip(order, saved):  # play() shows a pass; it does not make one
-            v.grad = g
+    saved = [v.grad for v in order]  # read, never written: play() shows a pass, it makes none
+    check_seed(root, grad)  # backward()'s own errors for grad and for a root without a graph
     seed = float(grad)
+    steps = list(pass_steps(root, seed, order))  # on the side: no .grad changes, not for a moment
 
     slots = {i: _slots(v) for i, v in enumerate(order) if not v.is_leaf()}
     edges: list[dict] = []
@@ -198,6 +199,11 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             | {"before": number(before), "after": number(s.parent_grad)},
             "after4": _four(s.parent_grad),
         })
+
+    for i, v in enumerate(order):  # backward()'s policy: a leaf's sum must stay finite too
+        total = saved[i] + running[i]
+        if v.is_leaf() and saved[i] and total - total:
+            raise _overflow(None, v, total)
 
     nodes = []
     for i, v in enumerate(order):
@@ -382,7 +388,7 @@ class Player:
 
         target = _target(path, "Player.save")
         content = self.html.encode("utf-8")
-        atomic_write(target, lambda f: f.write(content))
+        atomic_write(target, lambda f: f.write(content), "Player.save")
         return target
 
 

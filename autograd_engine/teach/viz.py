@@ -39,8 +39,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
-from ..files import atomic_write
+from ..files import atomic_write, check_writable
 from ..value import Value
+from .drawable import check_drawable
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -252,6 +253,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
             f"draw_dot: the graph has {len(nodes)} Values, more than max_nodes={max_nodes}; draw a "
             f"smaller sub-expression, or pass draw_dot(root, max_nodes={len(nodes)}) to lay it out "
             "anyway (large layouts are slow and hard to read)")
+    check_drawable(nodes, "draw_dot")  # a lone surrogate in a label, a NaN .data: one clear error
     index = {id(v): i for i, v in enumerate(nodes)}
     marked, edge = _check_highlight(highlight, index)
     from .walkthrough import node_names  # the one naming of the walk-through and the CLI
@@ -520,6 +522,27 @@ _EDGE = re.compile(rf"({_ID})\s*->\s*(?=({_ID}))")
 _EDGE_LABEL = re.compile(r"->[^\n\[]*\[[^\n]*(?<![\w])label\s*=")
 
 
+_TOKEN = re.compile(rf'({_ID})|(->)|\s+|.', re.S)
+
+
+def _edges(source: str):
+    """The (tail, head) pairs of the ``a -> b`` statements in DOT ``source`` (a chain
+    ``a -> b -> c`` gives two), read by one left-to-right pass over its tokens: linear in the
+    length of the text, where a regex searched from every position took quadratic time inside
+    a long label (40,000 characters: 22 s)."""
+    prev = arrow = None
+    for m in _TOKEN.finditer(source):
+        ident, is_arrow = m.group(1), m.group(2)
+        if ident is not None:
+            if arrow is not None:
+                yield arrow, ident
+            prev, arrow = ident, None
+        elif is_arrow is not None:
+            arrow, prev = prev, None
+        elif not m.group().isspace():
+            prev = arrow = None
+
+
 def _bounded(source: str) -> str:
     """``source`` with the iteration caps added as the graph's first statement."""
     m = _GRAPH_HEAD.match(source)
@@ -534,9 +557,7 @@ def layout_cost(source: str) -> int:
     succ: dict[str, list[str]] = {}
     indegree: dict[str, int] = {}
     edges = []
-    for m in _EDGE.finditer(source):
-        u, v = m.group(1), m.group(2)
-        edges.append((u, v))
+    for u, v in _edges(source):
         succ.setdefault(u, []).append(v)
         indegree.setdefault(u, 0)
         indegree[v] = indegree.get(v, 0) + 1
@@ -680,13 +701,13 @@ def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs
     svg = _colour_fields(_layout_svg(source).decode("utf-8"))
     data = svg.encode("utf-8") if format == "svg" else _png(svg, source)
     if target is not None:
-        atomic_write(target, lambda f: f.write(data))
+        atomic_write(target, lambda f: f.write(data), "render")
     return data
 
 
 def _target(path, who: str = "render") -> Path:
-    """``path`` checked as a place to write a file: its directory exists and it is not one
-    (errors name ``who``)."""
+    """``path`` checked as a place to write a file: its directory exists and it is not one, nor
+    a FIFO, device or socket (errors name ``who``)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
     target = Path(path)
@@ -694,6 +715,7 @@ def _target(path, who: str = "render") -> Path:
         raise FileNotFoundError(f"{who}: the directory {str(target.parent)!r} does not exist")
     if target.is_dir():
         raise IsADirectoryError(f"{who}: path {str(target)!r} is a directory; give a file name")
+    check_writable(target, who)  # a FIFO or device node is refused, not replaced
     return target
 
 

@@ -59,10 +59,16 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r}")
+    check_seed(root, grad)
+    return _walk(root, float(grad))
+
+
+def check_seed(root: Value, grad) -> None:
+    """``backward()``'s own errors, before any step: a root computed under ``no_grad()`` (it
+    has no graph), a ``grad`` that is not a finite number."""
     if root.is_leaf() and root.op:
         root.backward(grad)  # computed under no_grad(): backward()'s ValueError says so
     Value(0.0).backward(grad)  # backward()'s checks and messages for grad, on a throwaway leaf
-    return _walk(root, float(grad))
 
 
 def _walk(root: Value, grad: float) -> Iterator[Step]:
@@ -79,21 +85,20 @@ def _walk(root: Value, grad: float) -> Iterator[Step]:
     for v in order:
         v.grad = 0.0
     root.grad = grad
-    index = 0
+    steps = pass_steps(root, grad, order)
     try:
-        for z in reversed(order):  # every child of z comes later in `order`: ∂L/∂z is complete
-            upstream = z.grad
-            for x, local in zip(z.parents, z.local_grads):
-                contribution = upstream * local
-                index += 1
-                total = x.grad + contribution
-                if total - total:  # inf or nan (inf - inf is nan): this product overflowed
-                    for v, held in before.items():
-                        v.grad = held  # backward()'s policy: nothing is lost
-                    before = {}
-                    raise _overflow(Step(index, z, x, upstream, local, contribution, total), x, total)
-                x.grad = total
-                yield Step(index, z, x, upstream, local, contribution, x.grad)
+        while True:
+            try:
+                step = next(steps)
+            except StopIteration:
+                break
+            except ValueError:  # a product overflowed: backward()'s policy, nothing is lost
+                for v, held in before.items():
+                    v.grad = held
+                before = {}
+                raise
+            step.parent.grad = step.parent_grad
+            yield step
     finally:  # also when the walk is left early: the leaves add back what they held
         sums = [(v, held, held + v.grad) for v, held in before.items() if held and v.is_leaf()]
         bad = next(((v, total) for v, _, total in sums if total - total), None)
@@ -103,6 +108,27 @@ def _walk(root: Value, grad: float) -> Iterator[Step]:
             raise _overflow(None, *bad)
         for v, _, total in sums:
             v.grad = total
+
+
+def pass_steps(root: Value, grad: float = 1.0, order: Sequence[Value] | None = None) -> Iterator[Step]:
+    """The steps of one backward pass from ``root`` seeded with ``grad`` (a checked float),
+    computed on the side: the running sums live in a dict, and no ``.grad`` is read or
+    written, so a picture of the pass never disturbs a training thread on the same graph.
+    ``step.parent_grad`` is the parent's gradient so far in this pass (from 0).  A product that
+    overflows float64 is :func:`backward_steps`' ValueError, raised before it is yielded."""
+    order = root.nodes() if order is None else order
+    got = {root: grad}
+    index = 0
+    for z in reversed(order):  # every child of z comes later in `order`: ∂L/∂z is complete
+        upstream = got.get(z, 0.0)
+        for x, local in zip(z.parents, z.local_grads):
+            contribution = upstream * local
+            index += 1
+            total = got.get(x, 0.0) + contribution
+            if total - total:  # inf or nan (inf - inf is nan): this product overflowed
+                raise _overflow(Step(index, z, x, upstream, local, contribution, total), x, total)
+            got[x] = total
+            yield Step(index, z, x, upstream, local, contribution, total)
 
 
 def _overflow(step: Step | None, x: Value, total: float) -> ValueError:
