@@ -96,12 +96,15 @@ TABLE: tuple[Rule, ...] = (
     rule("div",        "÷",     "x y",    "x / y",                      "1.0 / y", "-z / y",                       domain="divisor ≠ 0"),
     rule("rdiv",       "÷",     "x k",    "k / x",                      "-z / x",                                  domain="divisor ≠ 0"),
     rule("neg",        "−",     "x",      "-x",                         "-1.0"),
-    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, n - 1)",                     # n·x^(n−1), n a number
-         domain="x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result"),
-    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(a)",                            # z·ln(a), a a number
-         domain="base a > 0 and a finite result"),
-    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)", "z * m.log(x)",
-         domain="base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result"),
+    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, m.where(n == 0, 1.0, n - 1))",  # n·x^(n−1), n a number;
+         domain="x ≠ 0 for n < 0, x > 0 for a fractional n (0 ** n with n > 1 is 0, slope 0), "  # x⁰: 0·x¹ = 0, also at 0
+                "and a finite result"),
+    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(m.where(a == 0, 1.0, a))",      # z·ln(a), a a number;
+         domain="base a > 0, or a = 0 with x ≥ 0 (0 ** x: ∂/∂x = 0, as PyTorch), and a finite result"),  # ln 1 = 0 at a = 0
+    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, m.where(y == 0, 1.0, y - 1))",
+                                                                        "z * m.log(m.where(x == 0, 1.0, x))",
+         domain="base x > 0, or x = 0 with y ≥ 0 (0 ** y: ∂/∂y = 0, as PyTorch; 0 ** y for 0 < y < 1 has an "
+                "infinite ∂/∂x), and a finite result"),
     rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",                                       # exp: z
          domain="a finite result (x ≤ 709.78)"),
     rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
