@@ -44,8 +44,9 @@ from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
 
 from .backprop import _local_values, gradients, topological_order
+from .dual import hessian_rows
 from .grad_mode import enable_grad
-from .value import VALUE_MATH, Value
+from .value import _FAILURES, VALUE_MATH, Value
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "Result",
            "forward_derivative", "ForwardResult"]
@@ -103,6 +104,7 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Calla
         if isinstance(out, (list, tuple)):
             raise TypeError(f"{who}: {_name(f)} must return one number (a scalar Value), got a "
                             f"{type(out).__name__} of {len(out)}; for several outputs use jacobian or vjp")
+        graph = graph or _closes_over(out, leaves)
         out = _output(out, _name(f), who)
         gs = _reverse(out, [leaves[i] for i in picked], 1.0, graph)
         value = out if graph else out.data
@@ -120,7 +122,9 @@ def vjp(f: Callable, primals: Sequence, cotangents=None) -> Result:
     _check_callable(f, who)
     primals = _sequence(primals, "primals", who)
     leaves, picked, graph = _inputs(f, primals, None, who)
-    outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    outs, single = _outputs(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     if cotangents is None:
         if not single:
             raise ValueError(f"{who}: {_name(f)} has {len(outs)} outputs: give one cotangent per output")
@@ -141,7 +145,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> Result:
     primals = _sequence(primals, "primals", who)
     tangents = _numbers(tangents, "tangents", who, len(primals))
     leaves, _, graph = _inputs(f, primals, None, who)
-    outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    outs, single = _outputs(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     ts = _tangents(outs, dict(zip(leaves, tangents)), graph)
     return Result((_data(outs, single, graph), ts[0] if single else tuple(ts)), passes=1, mode="forward")
 
@@ -161,7 +167,9 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
 
     def jac(*args):
         leaves, picked, graph = _inputs(f, args, argnums, who)
-        outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+        raw = _call(f, leaves, who)
+        outs, single = _outputs(raw, _name(f), who)
+        graph = graph or _closes_over(raw, leaves)
         xs = [leaves[i] for i in picked]
         n, m = len(xs), len(outs)
         how = ("forward" if n < m else "reverse") if mode == "auto" else mode
@@ -182,10 +190,14 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
 def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Callable:
     """The Hessian H[i][j] = ∂²f/∂xᵢ∂xⱼ of a scalar f as a function of the point.
 
-    The gradient is built once as a graph (one reverse pass with ``create_graph``), then
-    differentiated: ``mode="forward"`` (forward-over-reverse) by n tangent sweeps over the
-    gradient's graph, ``"reverse"`` (reverse-over-reverse) by n reverse passes, one row each;
-    both 1 + n passes.  The result is a :class:`Result` of rows with ``passes``."""
+    ``mode="forward"`` (forward-over-reverse, the default): one sweep forward carrying all n
+    tangents at once and one reverse sweep whose adjoints carry them too (:mod:`.dual`): H[i]
+    is the tangent of ∂f/∂xᵢ — 2 passes over f's graph, each step a vector of n.
+    ``"reverse"`` (reverse-over-reverse): ∇f built once as a graph (one reverse pass with
+    ``create_graph``), then n reverse passes over it, one row each: 1 + n passes.  When the
+    Hessian must keep its graph (inside another transform, or when f is given or closes over
+    Values) ``"forward"`` builds ∇f as a graph and sweeps it n times (1 + n passes).  The
+    result is a :class:`Result` of rows with ``passes``."""
     who = "hessian"
     _check_callable(f, who)
     _check_argnums(argnums, who)
@@ -194,7 +206,22 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
     def hess(*args):
         leaves, picked, graph = _inputs(f, args, argnums, who)
         xs = [leaves[i] for i in picked]
-        out, g = _gradient_graph(f, leaves, xs, who)
+        raw = _call(f, leaves, who)
+        out = _output(raw, _name(f), who)
+        graph = graph or _closes_over(raw, leaves)
+        if mode == "forward" and not graph:
+            order = topological_order(out)
+            try:
+                rows = hessian_rows(out, xs, order, Value)
+            except _FAILURES as e:
+                raise ValueError(f"{who}: a second derivative failed at this point: {e}") from None
+            for x, row in zip(xs, rows):
+                for h in row:
+                    _finite(h, x, who)
+            return Result([tuple(r) for r in rows], passes=2, mode="forward-over-reverse",
+                          value=out.data)
+        with enable_grad():
+            g = _graph_grads(out, xs)
         if mode == "forward":
             order = topological_order(*g)  # the gradient's graph, ordered once for its n sweeps
             cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
@@ -217,7 +244,9 @@ def hvp(f: Callable, primals: Sequence, v: Sequence) -> Result:
     primals = _sequence(primals, "primals", who)
     v = _numbers(v, "v", who, len(primals))
     leaves, _, graph = _inputs(f, primals, None, who)
-    out = _output(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    out = _output(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     with enable_grad():
         g = _graph_grads(out, leaves)
         gv = Value.sum([gi * vi for gi, vi in zip(g, v)])
@@ -235,14 +264,17 @@ class ForwardResult(NamedTuple):
     edge_visits: int  #: multiply-adds done: passes × edges (one backward pass visits each edge once)
 
 
-def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]]) -> ForwardResult:
+def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]],
+                       create_graph: bool | None = None) -> ForwardResult:
     """∂root/∂wrt by tangent propagation over ``root``'s recorded graph, one pass per input.
 
     ``wrt`` is one Value (``derivative`` is a float) or a sequence of Values (a tuple, one pass
     each).  A Value the root does not depend on gets 0.  ``wrt`` may be an interior node: its
     tangent is held at 1, which gives ∂root/∂node as ``backward()`` leaves it in ``node.grad``.
     No ``.grad`` is read or written.  A derivative that overflows float64 is a ValueError, as
-    in ``backward()``.  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
+    in ``backward()``.  ``create_graph``: derivatives as Values whose graph can be
+    differentiated again (default: inside a transform, so ``grad`` of a function that calls
+    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
     ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode needs three.)
     """
     who = "forward_derivative"
@@ -256,9 +288,14 @@ def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]]) -> Forwa
             "no_grad(), so no graph was recorded; compute it outside no_grad() to differentiate")
     order = root.nodes()
     edges = sum(len(v.parents) for v in order)
-    derivatives = tuple(_sweep(order, {x: 1.0}, [root], False)[0] for x in inputs)
-    for x, d in zip(inputs, derivatives):
-        _finite(d, x, who)
+    graph = _DEPTH.get() > 0 if create_graph is None else bool(create_graph)
+    if graph:
+        with enable_grad():
+            derivatives = tuple(_sweep(order, {x: 1.0}, [root], True)[0] for x in inputs)
+    else:
+        derivatives = tuple(_sweep(order, {x: 1.0}, [root], False)[0] for x in inputs)
+        for x, d in zip(inputs, derivatives):
+            _finite(d, x, who)
     return ForwardResult(root.data, derivatives[0] if single else derivatives,
                          len(inputs), len(inputs) * edges)
 
@@ -330,7 +367,7 @@ def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[li
     leaves, graph = [], _DEPTH.get() > 0
     for i, a in enumerate(args):
         if isinstance(a, Value):
-            leaves.append(a)
+            leaves.append(_tie(a, names[i]))
             graph = True
         elif isinstance(a, Real) and not isinstance(a, bool):
             try:
@@ -351,6 +388,31 @@ def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[li
     if not picked:
         raise ValueError(f"{who}: no argument to differentiate ({_name(f)} was given none)")
     return leaves, picked, graph
+
+
+def _tie(a: Value, label: str) -> Value:
+    """A fresh variable for the Value argument ``a``: a new node x = a + 0 (∂x/∂a = 1).  ``f``
+    is differentiated with respect to x, so a use of ``a`` that ``f`` closes over is not
+    counted (no perturbation confusion, Siskind and Pearlmutter 2005); the result depends on
+    ``a`` through x, so an outer derivative or ``backward()`` sees both paths."""
+    with enable_grad():
+        x = a + 0.0
+    x.label = label
+    return x
+
+
+def _closes_over(raw, leaves: list) -> bool:
+    """Whether f's outputs (``raw``: what f returned) depend on a Value with a graph that is not one of the transform's
+    own leaves (a parameter f closes over): then the results must be Values that keep the
+    dependence.  Values made under no_grad() are constants."""
+    outs = [o for o in (raw if isinstance(raw, (list, tuple)) else (raw,)) if isinstance(o, Value)]
+    if not outs:
+        return False
+    own = set(leaves)
+    for v in topological_order(*outs):
+        if v._a is None and not v.op and v not in own:
+            return True
+    return False
 
 
 def _call(f: Callable, leaves: list, who: str):
