@@ -43,7 +43,7 @@ from contextvars import ContextVar
 from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
 
-from .backprop import _local_values, gradients, topological_order
+from .backprop import _local_values, _walk_graph, gradients, topological_order
 from .dual import hessian_rows
 from .grad_mode import enable_grad
 from .value import _FAILURES, VALUE_MATH, Value
@@ -220,8 +220,8 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
                     _finite(h, x, who)
             return Result([tuple(r) for r in rows], passes=2, mode="forward-over-reverse",
                           value=out.data)
-        with enable_grad():
-            g = _graph_grads(out, xs)
+        with enable_grad():  # constants as leaves: the sweeps below read 0 from them
+            g = [gi if isinstance(gi, Value) else Value(gi) for gi in _graph_grads(out, xs)]
         if mode == "forward":
             order = topological_order(*g)  # the gradient's graph, ordered once for its n sweeps
             cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
@@ -334,21 +334,27 @@ def _tangents(outs: list, seeds: dict, graph: bool, order: list | None = None) -
 
 
 def _reverse(outs, xs: list, cotangents, graph: bool) -> list:
-    """Σₖ cₖ ∂outₖ/∂x for each x by one reverse pass; 0 where an x is not used (as JAX)."""
-    gs = gradients(outs, xs, cotangents, create_graph=graph, allow_unused=True)
-    return [0.0 if g is None else g for g in gs]
+    """Σₖ cₖ ∂outₖ/∂x for each x by one reverse pass; 0 where an x is not used (as JAX).
+    With ``graph``, a derivative that is a constant stays a float (``gradients`` would make it
+    a new leaf Value, which an enclosing transform would take for a parameter f closes over)."""
+    if not graph:
+        gs = gradients(outs, xs, cotangents, create_graph=False, allow_unused=True)
+        return [0.0 if g is None else g for g in gs]
+    outs = outs if isinstance(outs, list) else [outs]
+    cs = cotangents if isinstance(cotangents, list) else [cotangents] * len(outs)
+    got: dict = {}
+    for o, c in zip(outs, cs):
+        got[o] = got[o] + c if o in got else c
+    with enable_grad():
+        try:
+            _walk_graph(topological_order(*outs), got, VALUE_MATH, Value)
+        except ValueError as e:
+            raise ValueError(f"gradients: building the gradient graph failed: {e}") from None
+    return [got.get(x, 0.0) for x in xs]
 
 
 def _graph_grads(out: Value, xs: list) -> list:
-    gs = gradients(out, xs, create_graph=True, allow_unused=True)
-    return [Value(0.0) if g is None else g for g in gs]
-
-
-def _gradient_graph(f: Callable, leaves: list, xs: list, who: str) -> tuple[Value, list]:
-    """f's output and its gradient with respect to ``xs`` built as a graph."""
-    out = _output(_call(f, leaves, who), _name(f), who)
-    with enable_grad():
-        return out, _graph_grads(out, xs)
+    return _reverse(out, xs, 1.0, True)
 
 
 def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[list, list, bool]:

@@ -101,10 +101,10 @@ TABLE: tuple[Rule, ...] = (
                 "and a finite result"),
     rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(m.where(a == 0, 1.0, a))",      # z·ln(a), a a number;
          domain="base a > 0, or a = 0 with x ≥ 0 (0 ** x: ∂/∂x = 0, as PyTorch), and a finite result"),  # ln 1 = 0 at a = 0
-    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, m.where(y == 0, 1.0, y - 1))",
-                                                                        "z * m.log(m.where(x == 0, 1.0, x))",
-         domain="base x > 0, or x = 0 with y ≥ 0 (0 ** y: ∂/∂y = 0, as PyTorch; 0 ** y for 0 < y < 1 has an "
-                "infinite ∂/∂x), and a finite result"),
+    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)",                     # y·x^(y−1) and z·ln x,
+                                                                        "z * m.log(m.where(x == 0, 1.0, x))",      # 0 at x = 0 (ln 1)
+         domain="base x > 0, or x = 0 with y ≥ 1 (0 ** y = 0 with ∂/∂y = 0, as PyTorch; below 1 the "
+                "slope in x is infinite), and a finite result"),
     rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",                                       # exp: z
          domain="a finite result (x ≤ 709.78)"),
     rule("log",        "log",   "x",      "m.log(x)",                   "1.0 / x",                     domain="x > 0"),  # log: 1/x
