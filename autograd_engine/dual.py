@@ -20,7 +20,7 @@ against building ∇f as a graph of Values and sweeping it n times.
 from __future__ import annotations
 
 import math
-from operator import add as _add
+from itertools import islice
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _scaled(s: float, t):
         out = [0.0] * t.n
         out[t.i] = s
         return out
-    return list(map(s.__mul__, t)) if s != 1.0 else list(t)
+    return [s * b for b in t] if s != 1.0 else list(t)
 
 
 def _axpy(acc, s: float, t):
@@ -65,16 +65,15 @@ def _axpy(acc, s: float, t):
         acc = list(acc)
         acc[t.i] += s
         return acc
-    return list(map(_add, acc, map(s.__mul__, t)))
+    return [a + s * b for a, b in zip(acc, t)]  # a comprehension: ~2x faster than map(add, ...)
 
 
 def _axpy_into(acc: list, s: float, t) -> list:
-    """acc += s·t in place when acc is a vector this sweep owns."""
+    """acc + s·t, reusing acc when acc is a vector this sweep owns."""
     if t.__class__ is Unit:
         acc[t.i] += s
         return acc
-    acc[:] = map(_add, acc, map(s.__mul__, t))
-    return acc
+    return [a + s * b for a, b in zip(acc, t)]
 
 
 class Dual:
@@ -257,39 +256,68 @@ def hessian_rows(out: Value, xs: list, order: list, value_type) -> list[list[flo
             tp = get(p)
             if tp is None or d == 0.0:
                 continue
-            if acc is None:
-                acc = _scaled(d, tp)
-            else:
-                _axpy_into(acc, d, tp)
+            acc = _scaled(d, tp) if acc is None else _axpy_into(acc, d, tp)
         if acc is not None:
             tangent[z] = acc
-    # reverse, with dual adjoints: ḡ(p) += ḡ(z)·∂z/∂p and (ḡ(p))˙ += (ḡ(z))˙·∂z/∂p + ḡ(z)·(∂z/∂p)˙
+    # reverse, with dual adjoints: ḡ(p) += ḡ(z)·∂z/∂p and (ḡ(p))˙ += (ḡ(z))˙·∂z/∂p + ḡ(z)·(∂z/∂p)˙.
+    # H is symmetric: the row of xᵢ is summed from column i on (its columns j < i are row j's
+    # entry i), which halves the work on the edges into the inputs, the bulk of it.  Leaves
+    # that are not inputs need no adjoint at all.
+    first = {x: i for i, x in enumerate(xs)}
     adj: dict = {out: 1.0}
     adj_t: dict = {}
     for z in reversed(order):
         if z._a is None:
             continue
         g = adj.get(z)
-        gt = adj_t.get(z)
         if g is None:
             continue
+        gt = adj_t.get(z)
         parents, ds = _edges(z)
         lts = (_local_tangents(z, tangent, value_type)  # (∂z/∂p)˙ = 0 when no operand moves
                if g != 0.0 and any(p in tangent for p in parents) else None)
         for k, p in enumerate(parents):
             d = ds[k]
+            lt = None if lts is None else lts[k]
+            if p._a is None:  # a leaf: only an input's row is wanted, from its own column on
+                i = first.get(p)
+                if i is None:
+                    continue
+                acc = adj_t.get(p)
+                if gt is not None and d != 0.0:
+                    acc = _tail_axpy(acc, d, gt, i, n)
+                if lt is not None:
+                    acc = _tail_axpy(acc, g, lt, i, n)
+                if acc is not None:
+                    adj_t[p] = acc
+                continue
             old = adj.get(p)
             adj[p] = g * d if old is None else old + g * d
             acc = adj_t.get(p)
             if gt is not None and d != 0.0:
                 acc = _scaled(d, gt) if acc is None else _axpy_into(acc, d, gt)
-            lt = None if lts is None else lts[k]
             if lt is not None:
                 acc = _scaled(g, lt) if acc is None else _axpy_into(acc, g, lt)
             if acc is not None:
                 adj_t[p] = acc
     rows = []
-    for x in xs:
+    for i, x in enumerate(xs):
         t = adj_t.get(x)
-        rows.append([0.0] * n if t is None else (t.dense() if t.__class__ is Unit else list(t)))
+        row = [0.0] * n if t is None else t
+        for j in range(i):  # the lower triangle from the rows above: H[i][j] = H[j][i]
+            row[j] = rows[j][i]
+        rows.append(row)
     return rows
+
+
+def _tail_axpy(acc, s: float, t, i: int, n: int) -> list:
+    """acc + s·t on entries i.. only (entries before i are left as they are, unread)."""
+    if acc is None:
+        acc = [0.0] * n
+    if t.__class__ is Unit:
+        acc[t.i] += s
+    elif i == 0:
+        acc = [a + s * b for a, b in zip(acc, t)]
+    else:
+        acc[i:] = [a + s * b for a, b in zip(islice(acc, i, None), islice(t, i, None))]
+    return acc

@@ -216,10 +216,11 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
             except _FAILURES as e:
                 raise ValueError(f"{who}: a second derivative failed at this point: {e}") from None
             for x, row in zip(xs, rows):
-                for h in row:
-                    _finite(h, x, who)
-            return Result([tuple(r) for r in rows], passes=2, mode="forward-over-reverse",
-                          value=out.data)
+                total = sum(row)
+                if total - total:  # inf or nan somewhere (or a sum that overflows): find it
+                    for h in row:
+                        _finite(h, x, who)
+            return Result(map(tuple, rows), passes=2, mode="forward-over-reverse", value=out.data)
         with enable_grad():  # constants as leaves: the sweeps below read 0 from them
             g = [gi if isinstance(gi, Value) else Value(gi) for gi in _graph_grads(out, xs)]
         if mode == "forward":
