@@ -45,9 +45,10 @@ from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from .backprop import topological_order
 from .checks import computed_under_no_grad, no_graph_error
-from .grads import gradients, local_gradient_values
+from .dual import hessian_rows
+from .grads import _walk_graph, gradients, local_gradient_values
 from .grad_mode import enable_grad
-from .value import VALUE_MATH, Value
+from .value import _FAILURES, VALUE_MATH, Value
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "Result",
            "forward_derivative", "ForwardResult"]
@@ -109,6 +110,7 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Calla
         if isinstance(out, (list, tuple)):
             raise TypeError(f"{who}: {_name(f)} must return one number (a scalar Value), got a "
                             f"{type(out).__name__} of {len(out)}; for several outputs use jacobian or vjp")
+        graph = graph or _closes_over(out, leaves)
         out = _output(out, _name(f), who)
         gs = _reverse(out, [leaves[i] for i in picked], 1.0, graph)
         value = out if graph else out.data
@@ -126,7 +128,9 @@ def vjp(f: Callable, primals: Sequence, cotangents=None) -> Result:
     _check_callable(f, who)
     primals = _sequence(primals, "primals", who)
     leaves, picked, graph = _inputs(f, primals, None, who)
-    outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    outs, single = _outputs(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     if cotangents is None:
         if not single:
             raise ValueError(f"{who}: {_name(f)} has {len(outs)} outputs: give one cotangent per output")
@@ -147,7 +151,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> Result:
     primals = _sequence(primals, "primals", who)
     tangents = _numbers(tangents, "tangents", who, len(primals))
     leaves, _, graph = _inputs(f, primals, None, who)
-    outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    outs, single = _outputs(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     ts = _tangents(outs, dict(zip(leaves, tangents)), graph)
     return Result((_data(outs, single, graph), ts[0] if single else tuple(ts)), passes=1, mode="forward")
 
@@ -167,7 +173,9 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
 
     def jac(*args):
         leaves, picked, graph = _inputs(f, args, argnums, who)
-        outs, single = _outputs(_call(f, leaves, who), _name(f), who)
+        raw = _call(f, leaves, who)
+        outs, single = _outputs(raw, _name(f), who)
+        graph = graph or _closes_over(raw, leaves)
         xs = [leaves[i] for i in picked]
         n, m = len(xs), len(outs)
         how = ("forward" if n < m else "reverse") if mode == "auto" else mode
@@ -188,10 +196,14 @@ def jacobian(f: Callable, argnums: Argnums = None, mode: str = "auto") -> Callab
 def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Callable:
     """The Hessian H[i][j] = ∂²f/∂xᵢ∂xⱼ of a scalar f as a function of the point.
 
-    The gradient is built once as a graph (one reverse pass with ``create_graph``), then
-    differentiated: ``mode="forward"`` (forward-over-reverse) by n tangent sweeps over the
-    gradient's graph, ``"reverse"`` (reverse-over-reverse) by n reverse passes, one row each;
-    both 1 + n passes.  The result is a :class:`Result` of rows with ``passes``."""
+    ``mode="forward"`` (forward-over-reverse, the default): one sweep forward carrying all n
+    tangents at once and one reverse sweep whose adjoints carry them too (:mod:`.dual`): H[i]
+    is the tangent of ∂f/∂xᵢ — 2 passes over f's graph, each step a vector of n.
+    ``"reverse"`` (reverse-over-reverse): ∇f built once as a graph (one reverse pass with
+    ``create_graph``), then n reverse passes over it, one row each: 1 + n passes.  When the
+    Hessian must keep its graph (inside another transform, or when f is given or closes over
+    Values) ``"forward"`` builds ∇f as a graph and sweeps it n times (1 + n passes).  The
+    result is a :class:`Result` of rows with ``passes``."""
     who = "hessian"
     _check_callable(f, who)
     _check_argnums(argnums, who)
@@ -200,7 +212,23 @@ def hessian(f: Callable, argnums: Argnums = None, mode: str = "forward") -> Call
     def hess(*args):
         leaves, picked, graph = _inputs(f, args, argnums, who)
         xs = [leaves[i] for i in picked]
-        out, g = _gradient_graph(f, leaves, xs, who)
+        raw = _call(f, leaves, who)
+        out = _output(raw, _name(f), who)
+        graph = graph or _closes_over(raw, leaves)
+        if mode == "forward" and not graph:
+            order = topological_order(out)
+            try:
+                rows = hessian_rows(out, xs, order, Value)
+            except _FAILURES as e:
+                raise ValueError(f"{who}: a second derivative failed at this point: {e}") from None
+            for x, row in zip(xs, rows):
+                total = sum(row)
+                if total - total:  # inf or nan somewhere (or a sum that overflows): find it
+                    for h in row:
+                        _finite(h, x, who)
+            return Result(map(tuple, rows), passes=2, mode="forward-over-reverse", value=out.data)
+        with enable_grad():  # constants as leaves: the sweeps below read 0 from them
+            g = [gi if isinstance(gi, Value) else Value(gi) for gi in _graph_grads(out, xs)]
         if mode == "forward":
             order = topological_order(*g)  # the gradient's graph, ordered once for its n sweeps
             cols = [_tangents(g, {x: 1.0}, graph, order) for x in xs]
@@ -223,7 +251,9 @@ def hvp(f: Callable, primals: Sequence, v: Sequence) -> Result:
     primals = _sequence(primals, "primals", who)
     v = _numbers(v, "v", who, len(primals))
     leaves, _, graph = _inputs(f, primals, None, who)
-    out = _output(_call(f, leaves, who), _name(f), who)
+    raw = _call(f, leaves, who)
+    out = _output(raw, _name(f), who)
+    graph = graph or _closes_over(raw, leaves)
     with enable_grad():
         g = _graph_grads(out, leaves)
         gv = Value.sum([gi * vi for gi, vi in zip(g, v)])
@@ -241,14 +271,17 @@ class ForwardResult(NamedTuple):
     edge_visits: int  #: multiply-adds done: passes × edges (one backward pass visits each edge once)
 
 
-def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]]) -> ForwardResult:
+def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]],
+                       create_graph: bool | None = None) -> ForwardResult:
     """∂root/∂wrt by tangent propagation over ``root``'s recorded graph, one pass per input.
 
     ``wrt`` is one Value (``derivative`` is a float) or a sequence of Values (a tuple, one pass
     each).  A Value the root does not depend on gets 0.  ``wrt`` may be an interior node: its
     tangent is held at 1, which gives ∂root/∂node as ``backward()`` leaves it in ``node.grad``.
     No ``.grad`` is read or written.  A derivative that overflows float64 is a ValueError, as
-    in ``backward()``.  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
+    in ``backward()``.  ``create_graph``: derivatives as Values whose graph can be
+    differentiated again (default: inside a transform, so ``grad`` of a function that calls
+    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
     ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode needs three.)
     """
     who = "forward_derivative"
@@ -260,9 +293,14 @@ def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]]) -> Forwa
         raise no_graph_error(who, "this Value", root)
     order = root.nodes()
     edges = sum(len(v.parents) for v in order)
-    derivatives = tuple(_sweep(order, {x: 1.0}, [root], False)[0] for x in inputs)
-    for x, d in zip(inputs, derivatives):
-        _finite(d, x, who)
+    graph = _DEPTH.get() > 0 if create_graph is None else bool(create_graph)
+    if graph:
+        with enable_grad():
+            derivatives = tuple(_sweep(order, {x: 1.0}, [root], True)[0] for x in inputs)
+    else:
+        derivatives = tuple(_sweep(order, {x: 1.0}, [root], False)[0] for x in inputs)
+        for x, d in zip(inputs, derivatives):
+            _finite(d, x, who)
     return ForwardResult(root.data, derivatives[0] if single else derivatives,
                          len(inputs), len(inputs) * edges)
 
@@ -301,21 +339,27 @@ def _tangents(outs: list, seeds: dict, graph: bool, order: list | None = None) -
 
 
 def _reverse(outs, xs: list, cotangents, graph: bool) -> list:
-    """Σₖ cₖ ∂outₖ/∂x for each x by one reverse pass; 0 where an x is not used (as JAX)."""
-    gs = gradients(outs, xs, cotangents, create_graph=graph, allow_unused=True)
-    return [0.0 if g is None else g for g in gs]
+    """Σₖ cₖ ∂outₖ/∂x for each x by one reverse pass; 0 where an x is not used (as JAX).
+    With ``graph``, a derivative that is a constant stays a float (``gradients`` would make it
+    a new leaf Value, which an enclosing transform would take for a parameter f closes over)."""
+    if not graph:
+        gs = gradients(outs, xs, cotangents, create_graph=False, allow_unused=True)
+        return [0.0 if g is None else g for g in gs]
+    outs = outs if isinstance(outs, list) else [outs]
+    cs = cotangents if isinstance(cotangents, list) else [cotangents] * len(outs)
+    got: dict = {}
+    for o, c in zip(outs, cs):
+        got[o] = got[o] + c if o in got else c
+    with enable_grad():
+        try:
+            _walk_graph(topological_order(*outs), got, VALUE_MATH, Value)
+        except ValueError as e:
+            raise ValueError(f"gradients: building the gradient graph failed: {e}") from None
+    return [got.get(x, 0.0) for x in xs]
 
 
 def _graph_grads(out: Value, xs: list) -> list:
-    gs = gradients(out, xs, create_graph=True, allow_unused=True)
-    return [Value(0.0) if g is None else g for g in gs]
-
-
-def _gradient_graph(f: Callable, leaves: list, xs: list, who: str) -> tuple[Value, list]:
-    """f's output and its gradient with respect to ``xs`` built as a graph."""
-    out = _output(_call(f, leaves, who), _name(f), who)
-    with enable_grad():
-        return out, _graph_grads(out, xs)
+    return _reverse(out, xs, 1.0, True)
 
 
 def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[list, list, bool]:
@@ -334,7 +378,7 @@ def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[li
     leaves, graph = [], _DEPTH.get() > 0
     for i, a in enumerate(args):
         if isinstance(a, Value):
-            leaves.append(a)
+            leaves.append(_tie(a, names[i]))
             graph = True
         elif isinstance(a, Real) and not isinstance(a, bool):
             try:
@@ -355,6 +399,31 @@ def _inputs(f: Callable, args: Sequence, argnums: Argnums, who: str) -> tuple[li
     if not picked:
         raise ValueError(f"{who}: no argument to differentiate ({_name(f)} was given none)")
     return leaves, picked, graph
+
+
+def _tie(a: Value, label: str) -> Value:
+    """A fresh variable for the Value argument ``a``: a new node x = a + 0 (∂x/∂a = 1).  ``f``
+    is differentiated with respect to x, so a use of ``a`` that ``f`` closes over is not
+    counted (no perturbation confusion, Siskind and Pearlmutter 2005); the result depends on
+    ``a`` through x, so an outer derivative or ``backward()`` sees both paths."""
+    with enable_grad():
+        x = a + 0.0
+    x.label = label
+    return x
+
+
+def _closes_over(raw, leaves: list) -> bool:
+    """Whether f's outputs (``raw``: what f returned) depend on a Value with a graph that is not one of the transform's
+    own leaves (a parameter f closes over): then the results must be Values that keep the
+    dependence.  Values made under no_grad() are constants."""
+    outs = [o for o in (raw if isinstance(raw, (list, tuple)) else (raw,)) if isinstance(o, Value)]
+    if not outs:
+        return False
+    own = set(leaves)
+    for v in topological_order(*outs):
+        if v._a is None and not v.op and v not in own:
+            return True
+    return False
 
 
 def _call(f: Callable, leaves: list, who: str):

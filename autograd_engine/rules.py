@@ -152,14 +152,17 @@ TABLE: tuple[Rule, ...] = (
          method="__rtruediv__", torch="k / x", words="k / x"),
     rule("neg",        "−",     "x",      "-x",                         "-1.0",
          method="__neg__", torch="-x", words="negate"),
-    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, n - 1)",                      # n a number
-         domain="x > 0 for a fractional n, x ≠ 0 for n < 1, and a finite result",
+    rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, m.where(n == 0, 1.0, n - 1))",  # n a number; x⁰: 0·x¹ = 0, also at 0
+         domain="x ≠ 0 for n < 0, x > 0 for a fractional n (0 ** n with n > 1 is 0, slope 0), "
+                "and a finite result",
          method="_pow", torch="x ** n", words="power rule n·xⁿ⁻¹"),
-    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(a)",                             # a a number
-         domain="base a > 0 and a finite result",
+    rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(m.where(a == 0, 1.0, a))",       # a a number; ln 1 = 0 at a = 0
+         domain="base a > 0, or a = 0 with x ≥ 0 (0 ** x: ∂/∂x = 0, as PyTorch), and a finite result",
          method="__rpow__", torch="a ** x", words="aˣ gives z·ln a"),
-    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)", "z * m.log(x)",
-         domain="base x > 0 (the gradient w.r.t. the exponent is z·ln x) and a finite result",
+    rule("vpow",       "xʸ",    "x y",    "m.pow(x, y)",                "y * m.pow(x, y - 1)",                      # y·x^(y−1) and z·ln x,
+                                                                        "z * m.log(m.where(x == 0, 1.0, x))",       # 0 at x = 0 (ln 1)
+         domain="base x > 0, or x = 0 with y ≥ 1 (0 ** y = 0 with ∂/∂y = 0, as PyTorch; below 1 the "
+                "slope in x is infinite), and a finite result",
          method="_vpow", torch="x ** y", words="xʸ"),
     rule("exp",        "exp",   "x",      "m.exp(x)",                   "z",
          domain="a finite result (x ≤ 709.78)",
