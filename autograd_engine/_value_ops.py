@@ -258,13 +258,13 @@ class RuleMethods:
         return _v
 
     def _pow(_X, n: float) -> Value:
-        """z = m.pow(x, n);  ∂z/∂x = n * m.pow(x, n - 1)  (rule 'pow' in rules.RULES)"""
+        """z = m.pow(x, n);  ∂z/∂x = n * m.pow(x, m.where(n == 0, 1.0, n - 1))  (rule 'pow' in rules.RULES)"""
         if n.__class__ is not float or not -_INF < n < _INF:
             n = _to_float(n, 'pow', _X)
         x = _X.data
         try:
             z = m.pow(x, n)
-            _d0 = n * m.pow(x, n - 1)
+            _d0 = n * m.pow(x, 1.0 if n == 0 else n - 1)
         except _FAILURES as e:
             raise _domain_error('pow', (_X, n), e) from None
         if z - z or _d0 - _d0:
@@ -284,13 +284,13 @@ class RuleMethods:
         return _v
 
     def __rpow__(_X, a: float) -> Value:
-        """z = m.pow(a, x);  ∂z/∂x = z * m.log(a)  (rule 'rpow' in rules.RULES)"""
+        """z = m.pow(a, x);  ∂z/∂x = z * m.log(m.where(a == 0, 1.0, a))  (rule 'rpow' in rules.RULES)"""
         if a.__class__ is not float or not -_INF < a < _INF:
             a = _to_float(a, 'rpow', _X)
         x = _X.data
         try:
             z = m.pow(a, x)
-            _d0 = z * m.log(a)
+            _d0 = z * m.log(1.0 if a == 0 else a)
         except _FAILURES as e:
             raise _domain_error('rpow', (_X, a), e) from None
         if z - z or _d0 - _d0:
@@ -310,7 +310,7 @@ class RuleMethods:
         return _v
 
     def _vpow(_X, _Y: Value | float) -> Value:
-        """z = m.pow(x, y);  ∂z/∂x = y * m.pow(x, y - 1), ∂z/∂y = z * m.log(x)  (rule 'vpow' in rules.RULES)"""
+        """z = m.pow(x, y);  ∂z/∂x = y * m.pow(x, y - 1), ∂z/∂y = z * m.log(m.where(x == 0, 1.0, x))  (rule 'vpow' in rules.RULES)"""
         x = _X.data
         _c = _Y.__class__
         if _c is Value:
@@ -322,7 +322,7 @@ class RuleMethods:
         try:
             z = m.pow(x, y)
             _d0 = y * m.pow(x, y - 1)
-            _d1 = z * m.log(x)
+            _d1 = z * m.log(1.0 if x == 0 else x)
         except _FAILURES as e:
             raise _domain_error('vpow', (_X, _Y), e) from None
         if z - z or _d0 - _d0 or _d1 - _d1:
