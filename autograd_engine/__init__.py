@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "draw_dot": "teach.viz", "render": "teach.viz",
     "backward_steps": "teach.walkthrough", "format_steps": "teach.walkthrough",
-    "step_pictures": "teach.walkthrough", "Step": "teach.walkthrough",
+    "step_pictures": "teach.pictures", "Step": "teach.walkthrough",
     "grad": "functional", "value_and_grad": "functional", "jvp": "functional", "vjp": "functional",
     "jacobian": "functional", "hessian": "functional", "hvp": "functional", "Result": "functional",
     "forward_derivative": "functional", "ForwardResult": "functional",

@@ -678,7 +678,8 @@ def delta_steps(model, x, target, loss="mse") -> tuple[PerLayer, list]:
 def format_delta_steps(groups: PerLayer, root: "Value | None" = None) -> str:
     """Each δ_l,j written out as its steps: the terms δ_(l+1),i × w[l+1][i][j] adding up to
     (Wᵀδ)_j, then × S′(z_l,j) = δ_l,j (BP2 as the chapter's 6.17, edge by edge)."""
-    from autograd_engine.teach.walkthrough import node_names, number
+    from autograd_engine.teach.naming import node_names
+    from autograd_engine.teach.walkthrough import number
 
     names = node_names(root) if root is not None else {}
 

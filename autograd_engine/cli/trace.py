@@ -250,7 +250,7 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
     if not (args.svg or args.png or args.steps or args.html):
         return []
     from ..teach import viz  # the optional dependency, only now
-    from ..teach.walkthrough import step_pictures
+    from ..teach.pictures import step_pictures
 
     written = []
     for path, fmt in ((args.svg, "svg"), (args.png, "png")):

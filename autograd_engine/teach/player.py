@@ -4,7 +4,8 @@
 else the in-process WebAssembly Graphviz) and embeds it as SVG; the page then only changes
 colours and numbers.  What it shows is data, produced here from the engine's own walk-through:
 
-* forward phase: the nodes of ``root.nodes()`` (a topological order) light up one by one with
+* forward phase: the nodes in the order the expression computes them
+  (:func:`~autograd_engine.backprop.forward_order`) light up one by one with
   their values, each with its rule's forward formula ``z = …`` from :data:`~autograd_engine.RULES`;
 * backward phase: one edge per step, exactly the steps of
   :func:`~autograd_engine.teach.walkthrough.backward_steps` — the chain rule of the textbook
@@ -39,7 +40,9 @@ from pathlib import Path
 from typing import Union
 
 from ..files import atomic_write
+from ..backprop import forward_order
 from ..value import Value
+from .naming import node_names
 from .walkthrough import backward_steps, number
 
 PathLike = Union[str, os.PathLike]
@@ -154,7 +157,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
         raise ValueError(f"play: max_nodes must be a positive int, got {max_nodes!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"play: title must be a str, got {type(title).__name__}")
-    order = root.nodes()
+    order = forward_order(root)  # draw_dot's order too: node i here is the picture's record v<i>
     n_edges = sum(len(v.parents) for v in order)
     if len(order) > max_nodes or n_edges > EDGES_PER_NODE * max_nodes:
         need = max(len(order), -(-n_edges // EDGES_PER_NODE))
@@ -164,7 +167,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             f"play(root, max_nodes={need}) to lay it out anyway (large graphs are slow to lay out and "
             "hard to follow)")
     index = {id(v): i for i, v in enumerate(order)}
-    names = [v.label or f"v{i}" for i, v in enumerate(order)]
+    by_node = node_names(root, order)  # the names of draw_dot, format_steps and trace
+    names = [by_node[v] for v in order]
 
     saved = [v.grad for v in order]
     try:
@@ -244,7 +248,7 @@ def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
     backward step) or ``data-out`` (op → its Value)."""
     from .viz import draw_dot, render  # the [viz] extra, only now
 
-    order = root.nodes()
+    order = forward_order(root)
     shown: list[list[float]] = [[0.0, n["final"]] for n in data["nodes"]]
     shown[data["root"]].append(data["seed"])
     for s in data["steps"]:
@@ -313,7 +317,7 @@ def _tag_svg(svg: str, data: dict) -> str:
             for t in label:
                 t.set("data-field", "label")
             if label:  # the label as data, whatever Graphviz made of it
-                label[0].text = data["nodes"][int(m.group(1))]["label"]
+                label[0].text = data["nodes"][int(m.group(1))]["name"]
                 for t in label[1:]:
                     g.remove(t)
         elif g.get("class") == "edge":

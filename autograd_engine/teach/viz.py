@@ -39,8 +39,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
 
+from ..backprop import forward_order
 from ..files import atomic_write
 from ..value import Value
+from .naming import node_names  # the one naming of every view
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -217,7 +219,7 @@ def draw_dot(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int 
 
     Each Value is a record ``name | data | grad`` (data in green, gradient in red once
     rendered; the name is its label, or ``f``, ``v1``, ... as in the walk-through, see
-    :func:`~autograd_engine.teach.walkthrough.node_names`).  Before any backward pass (every
+    :func:`~autograd_engine.teach.naming.node_names`).  Before any backward pass (every
     gradient exactly 0, see :func:`backward_has_run`) gradients read "grad —" and a caption
     says so.  Each op is a small node with its rule's symbol; a dot node ``Σₖ wₖ·xₖ`` (a
     neuron) is a record with one field per term, ``w1·x1 | + w2·x2 | + b``, each term's
@@ -245,7 +247,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
         raise ValueError(f"draw_dot: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-    nodes = root.nodes()
+    nodes = forward_order(root)  # the order the names count in (v1, v2, …): ids v0, v1, … follow it
     if len(nodes) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(nodes)} Values, more than max_nodes={max_nodes}; draw a "
@@ -253,9 +255,8 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
             "anyway (large layouts are slow and hard to read)")
     index = {id(v): i for i, v in enumerate(nodes)}
     marked, edge = _check_highlight(highlight, index)
-    from .walkthrough import node_names  # the one naming of the walk-through and the CLI
 
-    names = node_names(root)
+    names = node_names(root, nodes)
     ran = template is not None or backward_has_run(root, nodes)
 
     def name(v: Value) -> str:
@@ -341,7 +342,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
                 if layout is not None:  # the label as a pinned text where the layout left room
                     x, y = _clear_of_edge(layout, eid, f"v{index[id(parent)]}", f"v{i}op", text)
                     dot.node(f"{eid}label", text, shape="plaintext", fontsize="10", fontcolor=HIGHLIGHT_COLOUR,
-                             pos=f"{x},{y}!", margin="0")  # sized: the edges route around it
+                             pos=f"{x},{y}!", margin="0", width="0", height="0")  # sized to its text: inside the box
             else:
                 dot.edge(f"v{index[id(parent)]}", head, id=eid)
     return dot
@@ -378,8 +379,6 @@ def _edge_text(child: Value, parent: Value, local: float, ran: bool, name, root_
 
 def edge_text(step, root: Value) -> str:
     """The label :func:`draw_dot` puts on a step's edge, from the Step's own numbers."""
-    from .walkthrough import node_names
-
     names = node_names(root)
     c, p = names[step.node], names[step.parent]
     return (f"∂{names[root]}/∂{c} · ∂{c}/∂{p} = {_num(step.upstream)} × {_num(step.local)} = "
