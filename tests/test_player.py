@@ -91,8 +91,8 @@ def test_each_local_gradient_quotes_its_rule_from_the_table():
     for e in player_data(z)["edges"]:
         by_op.setdefault(e["op"], []).append((e["arg"], e["formula"]))
     assert by_op["tanh"] == [("x", pretty(RULES["tanh"].grads[0]))] == [("x", "1 − z · z")]
-    assert by_op["dot"] == [("ws[0]", "xs[0]"), ("ws[1]", "xs[1]"), ("xs[0]", "ws[0]")]  # xs[1] = 3 is a number
-    assert by_op["sum"] == [("xs[0]", "1"), ("xs[1]", "1"), ("xs[2]", "1")]
+    assert by_op["dot"] == [("ws[1]", "xs[1]"), ("ws[2]", "xs[2]"), ("xs[1]", "ws[1]")]  # xs[2] = 3 is a number
+    assert by_op["sum"] == [("xs[1]", "1"), ("xs[2]", "1"), ("xs[3]", "1")]
     assert by_op["pow"] == [("x", "n · pow(x, n − 1)")]
     assert set(player_module.DESCRIPTIONS) == set(RULES)  # every rule of the table has its words
 

@@ -89,7 +89,8 @@ _REPEAT = re.compile(r"^\(([^,()]+),\)\s*\*\s*len\((\w+)\)$")  # sum's "(1.0,) *
 
 
 def _element_formula(formula: str, group: str, k: int) -> str:
-    """The local gradient of element k of a sequence operand (``sum``, ``dot``): sum's
+    """The local gradient of element k (counted from 1, as labels ``w[1][1][1]`` and the
+    picture's dot terms ``w1·x1`` count) of a sequence operand (``sum``, ``dot``): sum's
     ``(1.0,) * len(xs)`` is 1 for every element; dot's ``xs`` (for ws) is ``xs[k]``."""
     m = _REPEAT.match(formula.strip())
     if m:
@@ -110,7 +111,7 @@ def _slots(v: Value) -> list[tuple[str, str]]:
         if isinstance(operand, (tuple, list)):
             for k, element in enumerate(operand):
                 if isinstance(element, Value):
-                    out.append((f"{name}[{k}]", _element_formula(formula, name, k) if formula else ""))
+                    out.append((f"{name}[{k + 1}]", _element_formula(formula, name, k + 1) if formula else ""))
         elif isinstance(operand, Value):
             out.append((name, pretty(formula) if formula else ""))
     return out
@@ -135,7 +136,7 @@ def _bindings(v: Value, names: list[str], index: dict[int, int], limit: int = 8)
                                   "operands in all", ""])
                 return rows
             value = item.data if isinstance(item, Value) else item
-            rows.append([name if k is None else f"{name}[{k}]", _operand_text(item, names, index), number(value)])
+            rows.append([name if k is None else f"{name}[{k + 1}]", _operand_text(item, names, index), number(value)])
     return rows
 
 
@@ -234,7 +235,9 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
 
 # ---- the picture -------------------------------------------------------------------------------
 def _widest(values) -> float:
-    return max(values, key=lambda x: len(_four(x)))
+    """The value whose text is widest; on a tie one that is not 0, so that the picture laid
+    out with these values shows a backward pass (not draw_dot's "grad —" of one not run)."""
+    return max(values, key=lambda x: (len(_four(x)), x != 0))
 
 
 def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
@@ -261,6 +264,10 @@ def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
             # box is laid out for the label's own text (the text itself is set below)
             v.label = v.label.replace("&", "&amp;")
         dot = draw_dot(root, rankdir=rankdir, max_nodes=max(len(order), 1))
+        # draw_dot's "no backward pass has run" caption describes the Values as they are now,
+        # not the frames the page plays (which show every gradient): the page has no caption
+        for key in ("label", "labelloc", "fontsize"):
+            dot.graph_attr.pop(key, None)
     finally:
         for v, (g, label) in zip(order, saved):
             v.grad, v.label = g, label
