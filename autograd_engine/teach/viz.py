@@ -468,6 +468,43 @@ def _make_picture_class(gv):
     return Picture
 
 
+def enable_graphviz_display() -> None:
+    """Let every ``graphviz`` graph display in a notebook without a system Graphviz -- the
+    lecture's own ``draw_dot`` too, a plain ``graphviz.Digraph`` that would otherwise raise
+    ``ExecutableNotFound`` when shown.  One call per process (more do nothing)::
+
+        import autograd_engine
+        autograd_engine.enable_graphviz_display()
+
+    Where ``dot`` is on PATH nothing changes.  Otherwise a graph's SVG (and PNG) for Jupyter
+    come from :func:`render`: the WebAssembly Graphviz lays it out with the fonts its source
+    names (Times by default), the same the SVG asks the browser for, so text stays inside its
+    boxes.  Only display changes: ``pipe()`` and ``render()`` of a plain Digraph are untouched.
+    """
+    _graphviz()  # the [viz] extra, or an ImportError naming it
+    from graphviz import jupyter_integration
+
+    cls = jupyter_integration.JupyterIntegration
+    if getattr(cls._repr_image_svg_xml, "_autograd_engine", False):
+        return
+    svg_of, png_of = cls._repr_image_svg_xml, cls._repr_image_png
+
+    def _repr_image_svg_xml(self) -> str:
+        if shutil.which("dot"):
+            return svg_of(self)
+        return render(self.source, format="svg").decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        if shutil.which("dot"):
+            return png_of(self)
+        return render(self.source, format="png")
+
+    for method in (_repr_image_svg_xml, _repr_image_png):
+        method._autograd_engine = True  # type: ignore[attr-defined]
+        method.__doc__ = f"{method.__name__}, laid out by autograd_engine's render without a system Graphviz."
+        setattr(cls, method.__name__, method)
+
+
 def layout_of(picture) -> Layout:
     """Lay ``picture`` (a Digraph from :func:`draw_dot`) out once and read back where every node
     and edge label went (Graphviz's JSON output), to pin later frames there."""

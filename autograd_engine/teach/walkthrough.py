@@ -50,6 +50,12 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     non-finite ``grad``; a Value computed under ``no_grad()``, which has no graph).  The
     ``.grad`` updates start with the first step taken.
 
+    Each step is what micrograd's per-node ``_backward()`` does for one edge: ``v._backward()``
+    (Karpathy's lecture calls it by hand, ``o.grad = 1.0; o._backward(); n._backward(); …``)
+    applies all of ``v``'s edges once, ``parent.grad += ∂v/∂parent · v.grad``; calling it on
+    every node in reverse topological order, each once, is ``backward()`` (for ``.grad`` that
+    started at 0), and is these steps grouped by the node that sends.
+
     A gradient that overflows float64 is ``backward()``'s ValueError too, raised at the step
     where it happens (naming the step, the node sending and the one receiving) before any
     non-finite number is stored or yielded; every ``.grad`` is then put back to what it held
