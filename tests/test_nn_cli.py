@@ -90,3 +90,12 @@ def test_train_plot_legend_counts_training_and_validation_points_apart(tmp_path,
                  "--plot", str(png)]) == 0
     assert "training points (48)" in seen["legend"] and "validation points (12)" in seen["legend"]
     assert "48 training and 12 validation points" in capsys.readouterr().out
+
+
+def test_layers_without_numpy_is_one_line_naming_the_extra():
+    code = ("import sys; sys.modules['numpy'] = None\n"  # as if NumPy were not installed
+            "from autograd_engine.cli import main\nsys.exit(main(['layers']))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("autograd-engine layers: error: ") and "pip install 'autograd-engine[nn]'" in run.stderr
