@@ -18,9 +18,9 @@ __version__ = "0.1.0"
 # Teaching tools and the compiled tape load on first use: `import autograd_engine` stays
 # standard-library only and fast; each module names the extra it needs when that is missing.
 _LAZY = {
-    "draw_dot": "teach.viz", "render": "teach.viz",
+    "draw_dot": "teach.viz", "render": "teach.viz", "enable_graphviz_display": "teach.viz",
     "backward_steps": "teach.walkthrough", "format_steps": "teach.walkthrough",
-    "step_pictures": "teach.walkthrough", "Step": "teach.walkthrough",
+    "step_pictures": "teach.pictures", "Step": "teach.walkthrough",
     "grad": "functional", "value_and_grad": "functional", "jvp": "functional", "vjp": "functional",
     "jacobian": "functional", "hessian": "functional", "hvp": "functional", "Result": "functional",
     "forward_derivative": "functional", "ForwardResult": "functional",

@@ -72,6 +72,36 @@ def topological_order(root: N, *more: N) -> list[N]:
     return order
 
 
+def forward_order(root: Value, limit: float = math.inf) -> list[Value]:
+    """The nodes of ``root``'s graph in the order a left-to-right evaluation computes them:
+    parents before children, each node's operands visited in the order they were written
+    (``(a + b) * (b + c)`` gives a, b, a+b, c, b+c, the product), ``root`` last.
+
+    The one order in which the teaching views number nodes (``v1, v2, …``) and
+    ``to_torch_code`` writes its lines, so code and pictures read like what was typed.
+    (:func:`topological_order` is also parents-first but visits the last operand first:
+    it is the order of ``backward``.)  Iterative, so any depth works; an OverflowError once
+    more than ``limit`` nodes are seen (a caller's bound, checked before walking all of a
+    huge graph).
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = [(root, False)]
+    while stack:
+        v, expanded = stack.pop()
+        if expanded:  # every parent is emitted
+            order.append(v)
+            continue
+        if v in seen:
+            continue
+        seen.add(v)
+        if len(seen) > limit:
+            raise OverflowError(f"more than {limit} nodes")
+        stack.append((v, True))
+        stack.extend((p, False) for p in reversed(v.parents) if p not in seen)
+    return order
+
+
 def _seed(grad, who: str) -> float:
     """The seed ∂L/∂root as a finite float: any real number the ops accept (int, NumPy scalar,
     Fraction), but not a bool; a TypeError or ValueError naming ``who`` otherwise."""

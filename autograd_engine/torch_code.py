@@ -1,7 +1,9 @@
 """The same graph in PyTorch: readable source for a scalar expression, and a check against it.
 
 :func:`to_torch_code` writes a PyTorch script (or function) for the graph of a ``Value`` — one
-line per node, in the forward (topological) order, each node named by its label — and
+line per node, in the order the expression computes them (``backprop.forward_order``), each
+node named as the pictures and the walk-through name it (its label, else ``f`` for the root and
+``v1, v2, …``; :mod:`autograd_engine.teach.naming`), made an identifier — and
 :func:`check_with_torch` runs that script and compares the value and every leaf gradient with
 our own backward pass.  Benedict Florance's example f = (a+b)(b+c) at a = −1, b = 3, c = 4
 becomes::
@@ -53,9 +55,11 @@ from numbers import Real
 from typing import Callable, Iterable, Sequence, Union
 
 from .checks import computed_under_no_grad, finite_float, no_graph_error, shown
+from .backprop import forward_order
 from .grads import gradients
 from .grad_mode import enable_grad
 from .rules import RULES, torch_template
+from .teach.naming import node_names  # the views' names (standard library only; teach never imports this module)
 from .value import Value
 
 __all__ = ["to_torch_code", "check_with_torch", "TorchCheck", "GradientCheck"]
@@ -192,29 +196,6 @@ class _Program:
     leaves: tuple[tuple[Value, str], ...]  # (leaf, its module-level name), in order
 
 
-def forward_order(root: Value, limit: float = math.inf) -> list[Value]:
-    """The nodes of ``root``'s graph parents first, operands visited in the order they were
-    written (``(a + b) * (b + c)`` gives a, b, a+b, c, b+c, the product): the order of the
-    source, so the code reads like what was typed.  Iterative, so any depth works; stops with
-    an OverflowError once more than ``limit`` nodes are seen."""
-    order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        v, expanded = stack.pop()
-        if expanded:  # every parent is emitted
-            order.append(v)
-            continue
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if len(seen) > limit:
-            raise OverflowError(f"more than {limit} nodes")
-        stack.append((v, True))
-        stack.extend((p, False) for p in reversed(v.parents) if id(p) not in seen)
-    return order
-
-
 def _bounded_order(root: Value, max_nodes: int, who: str) -> list[Value]:
     """forward_order, refused past max_nodes (one line each) before walking all of a huge graph."""
     try:
@@ -244,9 +225,9 @@ def _header(title: str) -> list[str]:
 
 def _root_program(root: Value, max_nodes: int, backward: bool, who: str) -> _Program:
     order = _bounded_order(root, max_nodes, who)
-    namer, names = _Names(), {}
-    for k, v in enumerate(order):  # v<k>: the node's place in the forward order
-        names[id(v)] = namer.new(v.label, f"v{k}")
+    namer, names, shown = _Names(), {}, node_names(root, order)
+    for v in order:  # the pictures' names (f, v1, v2, …, labels), as identifiers
+        names[id(v)] = namer.new(shown[v], "v")
     leaves = [v for v in order if v.is_leaf()]
     lines = _header(f"PyTorch version of a scalar graph of {len(order)} nodes")
     lines += [f"{names[id(v)]} = {_LEAF.format(_data(v))}" for v in leaves]
@@ -335,17 +316,17 @@ def _fn_program(fn: Callable, inputs, max_nodes: int, backward: bool, who: str) 
     raw = getattr(fn, "__name__", "")
     raw = raw if isinstance(raw, str) else ""  # a callable object's attribute may be anything
     fname = _Names().new("" if raw == "<lambda>" else raw, "fn")
-    module, names = _Names([fname]), {}
-    for k, v in enumerate(order):
+    module, names, shown = _Names([fname]), {}, node_names(root, order)
+    for v in order:
         if id(v) in captured_ids:
-            names[id(v)] = module.new(v.label, f"v{k}")
+            names[id(v)] = module.new(shown[v], "v")
     arg_names = [module.new(x.label, f"x{i}") for i, x in enumerate(xs)]
     for x, name in zip(xs, arg_names):
         names[id(x)] = name
     local = _Names(module.used)  # the body's names must not shadow a module-level one
-    for k, v in enumerate(order):
+    for v in order:
         if id(v) not in names:
-            names[id(v)] = local.new(v.label, f"v{k}")
+            names[id(v)] = local.new(shown[v], "v")
     title = "a lambda" if raw == "<lambda>" else getattr(fn, "__qualname__", fname)
     title = title if isinstance(title, str) else fname
     lines = _header(f"PyTorch version of {title}, traced at {point}")  # _header escapes it

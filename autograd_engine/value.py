@@ -5,7 +5,8 @@ the local gradients ∂z/∂x as plain floats, and stores them on the new node. 
 stored: no closure, no reference from a parent to its children, so a graph holds no reference
 cycle and is freed by reference counting the moment its root goes.
 
-Node layout (``__slots__``; 96 bytes a node with the float it holds):
+Node layout (``__slots__`` and an empty ``__dict__`` slot for a user's own attributes; 104
+bytes a node with the float it holds, the dict made only when one is set):
 
 =================  ==========================================================================
 ``data``, ``grad``  the forward value and ∂L/∂(this node)
@@ -56,7 +57,9 @@ class Value(RuleMethods):
     gets its methods here at run time.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db")
+    # "__dict__": a user's own attributes (micrograd ports keep optimizer state, p.m and p.v,
+    # or a colour for their pictures, on the Value); the dict is made only when one is set
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b", "_da", "_db", "__dict__")
     __array_ufunc__ = None  # numpy defers to our __radd__ etc., which refuse arrays clearly
 
     def __init__(self, data: Number | Real, label: str = "") -> None:
@@ -140,6 +143,29 @@ class Value(RuleMethods):
         zero in every call (micrograd adds them again, giving 3x on the second call).
         """
         backprop.backward(self, grad)
+
+    def _backward(self) -> None:
+        """micrograd's step for one node, as Karpathy's lecture calls it by hand
+        (``o.grad = 1.0; o._backward(); n._backward(); …``): send this node's gradient to each
+        parent once,
+
+            parent.grad += ∂self/∂parent · self.grad,
+
+        one chain-rule term per edge, as the lecture's closure does (a Value used twice,
+        ``x * x``, is two edges, so two terms).  Call it on a node after all of its children,
+        each node once; ``backward()`` does exactly this for every node in reverse topological
+        order, and ``backward_steps`` shows it one edge at a time.  A leaf has no edges: nothing
+        happens.  A sum that overflows float64 is a ValueError and no ``.grad`` is changed."""
+        g = self.grad
+        sums: dict[Value, float] = {}
+        for p, local in zip(self.parents, self.local_grads):  # a parent used twice gets both terms
+            sums[p] = sums.get(p, p.grad) + local * g
+        for total in sums.values():
+            if total - total:  # inf or nan
+                raise ValueError(f"_backward: the gradient sent to a parent of {self!r} is {total!r} "
+                                 "(overflowed float64); no .grad was changed")
+        for p, total in sums.items():
+            p.grad = total
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph (no gradient flows back)."""

@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         x = args.x if args.x is not None else [round(rng.uniform(-1, 1), 3) for _ in range(net.sizes[0])]
         t = _target(args.loss, args.target, net.sizes[-1])
         comparison = lb.compare(model, x, t, args.loss)
-    except (TypeError, ValueError, OSError) as e:  # OSError: --load of a directory, a missing file
+    except (TypeError, ValueError, OSError, ImportError) as e:  # OSError: --load of a directory, a missing
+        # file; ImportError: NumPy missing, one line naming the extra
         return _error(f"{e.strerror} ({e.filename!r})" if isinstance(e, OSError) and e.filename else str(e))
     print(f"{model}; loss {args.loss}; x = {list(x)}, t = {t}")
     print(comparison.table())

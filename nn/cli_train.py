@@ -213,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
         if args.plot:
             from .plot import decision_boundary
 
-            decision_boundary(model, data, loss, path=args.plot,
+            # the training points as training points, the validation points as validation
+            decision_boundary(model, train, loss, path=args.plot, val=val,
                               title=f"{args.dataset}: train {train_acc:.0%}, validation {val_acc:.0%}")
             print(f"saved the decision boundary to {args.plot}")
     except (OSError, ImportError, ValueError) as e:

@@ -711,8 +711,10 @@ def delta_steps(model, x, target, loss="mse") -> tuple[PerLayer, list]:
 
 def format_delta_steps(groups: PerLayer, root: "Value | None" = None) -> str:
     """Each δ_l,j written out as its steps: the terms δ_(l+1),i × w[l+1][i][j] adding up to
-    (Wᵀδ)_j, then × S′(z_l,j) = δ_l,j (BP2 as the chapter's 6.17, edge by edge)."""
-    from autograd_engine.teach.walkthrough import node_names, number
+    (Wᵀδ)_j, then × S′(z_l,j) = δ_l,j (BP2 as the chapter's 6.17, edge by edge).  Layers are
+    listed L, L−1, …, 1: the order the backward pass computes them (δ_L first, by BP1)."""
+    from autograd_engine.teach.naming import node_names
+    from autograd_engine.teach.walkthrough import number
 
     names = node_names(root) if root is not None else {}
 
@@ -720,7 +722,7 @@ def format_delta_steps(groups: PerLayer, root: "Value | None" = None) -> str:
         return v.label or names.get(v, f"({v.op or 'leaf'})")
 
     out = []
-    for row in groups:
+    for row in reversed(groups):  # backward: δ_L, then δ_(L−1) from it, …, δ_1
         for g in row:
             l, j = g.l, g.j
             if g.last:

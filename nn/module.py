@@ -527,6 +527,11 @@ class PerLayer(tuple):
                 return tuple.__getitem__(self, l)
         raise IndexError(f"layers are numbered 1..{len(self)}, as in the books; there is no layer {l!r}")
 
+    def __reversed__(self):
+        # reversed() would otherwise index from len − 1 down to 0 through __getitem__ above,
+        # i.e. layers L−1 … 1, and stop silently at the missing layer 0
+        return reversed(tuple(self))
+
     def __repr__(self) -> str:
         return "PerLayer(" + ", ".join(f"{l}: {v!r}" for l, v in enumerate(self, 1)) + ")"
 

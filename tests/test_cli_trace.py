@@ -103,7 +103,7 @@ BAD = [  # (arguments after "trace", what the one-line error must say)
     (["(a+b", "a=1", "b=2"], "cannot parse '(a+b'"),
     (["2 * 3"], "has no variables: nothing to differentiate"),
     (["(" * 300 + "a" + ")" * 300, "a=1"], "cannot parse"),
-    (["a+" * 201 + "a", "a=1"], "nested too deeply (more than 200 operations"),
+    (["a**" * 201 + "a", "a=1"], "nested too deeply (more than 200 operations"),  # ** nests to the right
     (["a*" + "-" * 300 + "a", "a=1"], "nested too deeply"),
     (["a" * 2001, "a=1"], "the expression is 2001 characters long; at most 2000"),
 ]
@@ -192,3 +192,12 @@ def test_demo_names_its_sources_by_title_and_author():
     assert "seed 0" not in run.stdout.lower()
     assert "Benedict Florance's 2018 blog post on backpropagation and local gradients" in run.stdout
     assert "Nikolaj van Omme's talk “So you think you know backpropagation?”" in run.stdout
+
+
+def test_a_flat_sum_of_202_terms_is_not_nested_too_deeply(capsys):
+    """a + a + … nests to the left in Python's tree; to a reader it is flat: it is traced."""
+    assert main(["trace", "a+" * 201 + "a", "a=1"]) == 0
+    out = capsys.readouterr().out
+    assert "202" in out  # f = 202, ∂f/∂a = 202
+    assert main(["trace", "a-" * 600 + "a", "a=1"]) == 0  # 601 terms, within the length limit
+    assert "-599" in capsys.readouterr().out

@@ -237,6 +237,9 @@ def test_delta_steps_add_up_to_one_entry_of_WT_delta_times_S_prime():
     text = lb.format_delta_steps(groups, steps[0].node)
     assert "δ[1][2] = S′(z[1][2]) · Σᵢ w[2][i][2] δ[2][i]" in text
     assert "δ[2][3] × w[2][3][1]" in text and "(BP1)" in text
+    heads = [line.split(" = ")[0] for line in text.splitlines() if line.startswith("δ[")]
+    layers = [int(h[2:h.index("]")]) for h in heads]
+    assert layers == sorted(layers, reverse=True) and layers[0] == len(groups) and layers[-1] == 1  # L..1, as backward
 
 
 def test_delta_steps_linear_output_has_no_activation_step():
@@ -283,6 +286,7 @@ def test_trace_keeps_the_graph_values():
     with pytest.raises(IndexError, match="numbered 1..2"):
         tr.z[0]
     assert isinstance(tr.z, PerLayer)
+    assert list(reversed(tr.z)) == [tr.z[2], tr.z[1]]  # every layer, L first (not L−1 … 1)
     single = nn.MLP(2, [1]).trace([1.0, 2.0]).output
     assert isinstance(single, Value)
 

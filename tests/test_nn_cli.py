@@ -68,3 +68,34 @@ def test_bad_arguments_exit_2_with_one_line_error(args, message):
     assert "Traceback" not in run.stderr
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("autograd-engine train: error: ") and message in last
+
+
+def test_train_plot_legend_counts_training_and_validation_points_apart(tmp_path, monkeypatch, capsys):
+    """The plot was given all 60 points as "training points (60)" and no validation set."""
+    pytest.importorskip("matplotlib")
+    from autograd_engine.cli import main
+    from nn import plot
+
+    seen = {}
+    real = plot.decision_boundary
+
+    def spy(model, data, loss="hinge", **kw):
+        ax = real(model, data, loss, **kw)
+        seen["legend"] = [t.get_text() for t in ax.get_legend().get_texts()]
+        return ax
+
+    monkeypatch.setattr(plot, "decision_boundary", spy)
+    png = tmp_path / "b.png"
+    assert main(["train", "moons", "--samples", "60", "--hidden", "4", "--epochs", "2", "--seed", "1",
+                 "--plot", str(png)]) == 0
+    assert "training points (48)" in seen["legend"] and "validation points (12)" in seen["legend"]
+    assert "48 training and 12 validation points" in capsys.readouterr().out
+
+
+def test_layers_without_numpy_is_one_line_naming_the_extra():
+    code = ("import sys; sys.modules['numpy'] = None\n"  # as if NumPy were not installed
+            "from autograd_engine.cli import main\nsys.exit(main(['layers']))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("autograd-engine layers: error: ") and "pip install 'autograd-engine[nn]'" in run.stderr

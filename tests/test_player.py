@@ -23,6 +23,9 @@ import pytest
 pytest.importorskip("graphviz")
 
 from autograd_engine import RULES, Value, play  # noqa: E402
+from autograd_engine.backprop import forward_order  # noqa: E402
+from autograd_engine.teach import player as player_module  # noqa: E402
+from autograd_engine.teach.naming import node_names  # noqa: E402
 from autograd_engine.teach.player import MAX_NODES, Player, json_for_script, player_data, pretty  # noqa: E402
 from autograd_engine.teach.walkthrough import backward_steps, number  # noqa: E402
 from test_properties import BINARY, NARY, UNARY, build  # noqa: E402
@@ -55,7 +58,7 @@ def random_program(rng: random.Random):
 
 def oracle(root: Value) -> list[tuple]:
     """After each step of backward_steps(): (step, every node's .grad in forward order)."""
-    order = root.nodes()
+    order = forward_order(root)
     return [(s, [v.grad for v in order]) for s in backward_steps(root)]
 
 
@@ -64,9 +67,9 @@ def test_the_steps_are_backward_steps_and_play_changes_no_gradient():
     a, b, c, x, y, f = florance_example()
     data = player_data(f)
     assert [v.grad for v in (a, b, c, x, y, f)] == [0.0] * 6  # play() shows a pass, it makes none
-    order = f.nodes()
+    order = forward_order(f)
     names = [n["name"] for n in data["nodes"]]
-    assert names == [v.label for v in order]
+    assert names == [v.label for v in order] == ["a", "b", "x", "c", "y", "f"]
     got = [(names[s["child"]], names[s["parent"]], s["upstream"], s["local"], s["contribution"], s["before"],
             s["after"]) for s in data["steps"]]
     assert got == [("f", "x", 1, 7, 7, 0, 7), ("f", "y", 1, 2, 2, 0, 2), ("x", "a", 7, 1, 7, 0, 7),
@@ -88,8 +91,8 @@ def test_each_local_gradient_quotes_its_rule_from_the_table():
     for e in player_data(z)["edges"]:
         by_op.setdefault(e["op"], []).append((e["arg"], e["formula"]))
     assert by_op["tanh"] == [("x", pretty(RULES["tanh"].grads[0]))] == [("x", "1 − z · z")]
-    assert by_op["dot"] == [("ws[0]", "xs[0]"), ("ws[1]", "xs[1]"), ("xs[0]", "ws[0]")]  # xs[1] = 3 is a number
-    assert by_op["sum"] == [("xs[0]", "1"), ("xs[1]", "1"), ("xs[2]", "1")]
+    assert by_op["dot"] == [("ws[1]", "xs[1]"), ("ws[2]", "xs[2]"), ("xs[1]", "ws[1]")]  # xs[2] = 3 is a number
+    assert by_op["sum"] == [("xs[1]", "1"), ("xs[2]", "1"), ("xs[3]", "1")]
     assert by_op["pow"] == [("x", "n · pow(x, n − 1)")]
     assert all(rule.words for rule in RULES.values())  # every rule of the table has its words
 
@@ -313,8 +316,9 @@ def check_every_frame(page: Page, root: Value, back: bool = False, keys: bool = 
     """Step through every frame: the DOM equals backward_steps() after each step (and with
     ``back``, stepping back restores the previous frame exactly); nothing moves."""
     expected = oracle(root)
-    order = root.nodes()
-    names = [v.label or f"v{i}" for i, v in enumerate(order)]
+    order = forward_order(root)
+    by_node = node_names(root)
+    names = [by_node[v] for v in order]
     index = {id(v): i for i, v in enumerate(order)}
     for v in order:
         v.grad = 0.0  # the oracle's walk left the pass's gradients on the graph
@@ -383,7 +387,7 @@ def test_playing_to_the_end_gives_backward(open_page):
     st = page.state()
     assert st["play"] == "▶ play"  # stopped by itself
     f.backward()
-    assert [float(g) for g in st["grads"]] == [v.grad for v in f.nodes()]
+    assert [float(g) for g in st["grads"]] == [v.grad for v in forward_order(f)]
     assert "∂f/∂a = 7" in page.page.text_content("#forward-rule")
 
 
@@ -416,7 +420,7 @@ def test_neuron_and_mlp_with_a_loss(open_page):
         page.page.keyboard.press("End")
         st = page.state()
         root.backward()
-        assert [float(g) for g in st["grads"]] == [v.grad for v in root.nodes()]
+        assert [float(g) for g in st["grads"]] == [v.grad for v in forward_order(root)]
 
 
 def test_quiz_right_scores_wrong_does_not_and_shows_the_rule(open_page):
@@ -428,7 +432,7 @@ def test_quiz_right_scores_wrong_does_not_and_shows_the_rule(open_page):
     page.step_to(first)  # step 1: f → x, contribution 1 · 7 = 7
     st = page.state()
     assert (st["upstream"], st["local"], st["contribution"], st["after"]) == ("1", "?", "?", "?")
-    assert st["shown"][f.nodes().index(f.parents[0])] == "grad ?"  # gradients hidden
+    assert st["shown"][forward_order(f).index(f.parents[0])] == "grad ?"  # gradients hidden
     pg.fill("#answer", "7")
     pg.press("#answer", "Enter")
     st = page.state()

@@ -18,7 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+FENCES = re.findall(r"^```(\S*)\n(.*?)^```", README.read_text(encoding="utf-8"), re.S | re.M)
+PYTHON_TAGS = {"python", "py", "python3"}  # every one of them is run: a block fails alone whatever its tag
+SHELL_TAGS = {"bash", "sh", "console"}
+BLOCKS = [body for tag, body in FENCES if tag in PYTHON_TAGS]
 PRINTS = re.compile(r"#\s*prints (.*?)(?: — .*)?$")
 MARK = "@@readme-line-{}@@"
 
@@ -58,6 +61,13 @@ def test_the_readme_has_its_blocks_and_every_block_claims_some_output():
     assert all(claims(block) for block in BLOCKS)  # a block whose output nobody checks proves little
 
 
+def test_every_fence_tag_is_run_or_is_a_shell_session():
+    """A ```py block (the player's) was skipped because only ```python blocks were run."""
+    tags = {tag for tag, _ in FENCES}
+    assert tags <= PYTHON_TAGS | SHELL_TAGS, tags - PYTHON_TAGS - SHELL_TAGS
+    assert len(BLOCKS) == sum(tag in PYTHON_TAGS for tag, _ in FENCES) and "py" in tags
+
+
 def test_the_matcher_is_strict():
     assert matches("7.0 9.0 2.0", "7.0 9.0 2.0\n") and not matches("7.0 9.0 2.0", "14.0 18.0 4.0\n")
     assert matches("(100,) …", "(100,) 68\n") and not matches("(100,) …", "(10,) 68\n")
@@ -69,8 +79,10 @@ def test_the_matcher_is_strict():
 def test_each_block_alone_prints_what_its_comments_say(k, tmp_path):
     if "numpy" in BLOCKS[k]:
         pytest.importorskip("numpy")
-    if "draw_dot" in BLOCKS[k]:
+    if "draw_dot" in BLOCKS[k] or "play(" in BLOCKS[k] or "enable_graphviz_display" in BLOCKS[k]:
         pytest.importorskip("graphviz")
+    if "import torch" in BLOCKS[k]:
+        pytest.importorskip("torch")
     printed = run_alone(BLOCKS[k], tmp_path)
     for line, expected in claims(BLOCKS[k]):
         assert matches(expected, printed[line]), (

@@ -90,8 +90,8 @@ def test_labels_become_identifiers_and_repeats_get_suffixes():
     root = Value.sum([w, kw, t, d, same, sym, blank])
     code = to_torch_code(root)
     names = [line.split(" = ")[0] for line in code.splitlines() if "requires_grad=True" in line]
-    assert names == ["w_1_2_3", "lambda_", "torch_2", "_2x", "w_1_2_3_2", "f_x", "v6"]
-    assert f"v7 = torch.stack([{', '.join(names)}]).sum()" in code
+    assert names == ["w_1_2_3", "lambda_", "torch_2", "_2x", "w_1_2_3_2", "f_x", "v1"]
+    assert f"f = torch.stack([{', '.join(names)}]).sum()" in code
     compile(code, "<test>", "exec")  # valid Python
 
 
@@ -128,7 +128,7 @@ def test_a_function_becomes_a_def_with_its_parameters_and_captured_leaves_outsid
     code = to_torch_code(neuron, [0.5, -2.0])
     assert "w = torch.tensor(0.75, dtype=torch.float64, requires_grad=True)" in code
     assert "def neuron(x1, x2):" in code
-    assert "    v3 = torch.dot(torch.stack([w, w]), torch.stack([x1, x2]))  # -1.125" in code
+    assert "    v1 = torch.dot(torch.stack([w, w]), torch.stack([x1, x2]))  # -1.125" in code
     assert "x1 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)" in code
     assert "out = neuron(x1, x2)\nout.backward()" in code
     assert w.grad == 0.0  # tracing builds a graph, it runs no backward pass
@@ -259,7 +259,7 @@ def test_a_wrong_rule_of_ours_is_caught(monkeypatch):
     x = Value(0.4, "x")
     report = check_with_torch((x * 2).apply("tanh"))
     assert report.value.passed and not report.grads[0].passed
-    assert report.worst.name == "∂v2/∂x"
+    assert report.worst.name == "∂f/∂x"
 
 
 @needs_torch

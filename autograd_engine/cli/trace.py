@@ -31,7 +31,7 @@ from ..teach.walkthrough import backward_steps, format_steps, node_names, number
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
 MAX_LENGTH = 2000  #: characters; a longer expression is not something to read step by step
-MAX_DEPTH = 200  #: operations nested in one another (a + a + ... nests to the left)
+MAX_DEPTH = 200  #: operations nested in one another (a ** a ** …, - - a, f(f(…))); a flat a + b + … is not nested
 #: --steps draws one picture per edge: refused when pictures × layout_cost of one picture is more
 #: (a*a*…*a with 40 factors, 79 pictures of cost 1561, is 123,000: a few seconds; 100 factors
 #: would be 199 pictures of cost 9901, minutes)
@@ -154,8 +154,16 @@ class _Evaluator:
             self.used.add(node.id)
             return self.leaves[node.id]
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            return self.apply(_BINARY[type(node.op)], self.evaluate(node.left, depth),
-                              self.evaluate(node.right, depth))
+            # a + b + c + … is flat to a reader but nests to the left in Python's tree: walk
+            # that left spine in a loop, not counted as nesting (202 terms are not "deep")
+            spine = []
+            while isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+                spine.append(node)
+                node = node.left
+            acc = self.evaluate(node, depth)
+            for b in reversed(spine):
+                acc = self.apply(_BINARY[type(b.op)], acc, self.evaluate(b.right, depth))
+            return acc
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             return self.apply(_UNARY[type(node.op)], self.evaluate(node.operand, depth))
         if isinstance(node, ast.Call):
@@ -252,7 +260,7 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
     if not (args.svg or args.png or args.steps or args.html):
         return []
     from ..teach import viz  # the optional dependency, only now
-    from ..teach.walkthrough import step_pictures
+    from ..teach.pictures import step_pictures
 
     written = []
     for path, fmt in ((args.svg, "svg"), (args.png, "png")):

@@ -4,7 +4,8 @@
 else the in-process WebAssembly Graphviz) and embeds it as SVG; the page then only changes
 colours and numbers.  What it shows is data, produced here from the engine's own walk-through:
 
-* forward phase: the nodes of ``root.nodes()`` (a topological order) light up one by one with
+* forward phase: the nodes in the order the expression computes them
+  (:func:`~autograd_engine.backprop.forward_order`) light up one by one with
   their values, each with its rule's forward formula ``z = …`` from :data:`~autograd_engine.RULES`;
 * backward phase: one edge per step, exactly the steps of
   :func:`~autograd_engine.teach.walkthrough.backward_steps` — the chain rule of the textbook
@@ -39,8 +40,10 @@ from pathlib import Path
 from typing import Union
 
 from ..files import atomic_write
+from ..backprop import forward_order
 from ..value import Value
 from .drawable import check_drawable, check_text
+from .naming import node_names
 from .walkthrough import _overflow, check_seed, number, pass_steps
 
 PathLike = Union[str, os.PathLike]
@@ -79,7 +82,8 @@ _REPEAT = re.compile(r"^\(([^,()]+),\)\s*\*\s*len\((\w+)\)$")  # sum's "(1.0,) *
 
 
 def _element_formula(formula: str, group: str, k: int) -> str:
-    """The local gradient of element k of a sequence operand (``sum``, ``dot``): sum's
+    """The local gradient of element k (counted from 1, as labels ``w[1][1][1]`` and the
+    picture's dot terms ``w1·x1`` count) of a sequence operand (``sum``, ``dot``): sum's
     ``(1.0,) * len(xs)`` is 1 for every element; dot's ``xs`` (for ws) is ``xs[k]``."""
     m = _REPEAT.match(formula.strip())
     if m:
@@ -100,7 +104,7 @@ def _slots(v: Value) -> list[tuple[str, str]]:
         if isinstance(operand, (tuple, list)):
             for k, element in enumerate(operand):
                 if isinstance(element, Value):
-                    out.append((f"{name}[{k}]", _element_formula(formula, name, k) if formula else ""))
+                    out.append((f"{name}[{k + 1}]", _element_formula(formula, name, k + 1) if formula else ""))
         elif isinstance(operand, Value):
             out.append((name, pretty(formula) if formula else ""))
     return out
@@ -125,7 +129,7 @@ def _bindings(v: Value, names: list[str], index: dict[int, int], limit: int = 8)
                                   "operands in all", ""])
                 return rows
             value = item.data if isinstance(item, Value) else item
-            rows.append([name if k is None else f"{name}[{k}]", _operand_text(item, names, index), number(value)])
+            rows.append([name if k is None else f"{name}[{k + 1}]", _operand_text(item, names, index), number(value)])
     return rows
 
 
@@ -149,7 +153,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
         raise TypeError(f"play: title must be a str, got {type(title).__name__}")
     if title is not None:
         check_text(title, "play", "the title")
-    order = root.nodes()
+    order = forward_order(root)  # draw_dot's order too: node i here is the picture's record v<i>
     n_edges = sum(len(v.parents) for v in order)
     if len(order) > max_nodes or n_edges > EDGES_PER_NODE * max_nodes:
         need = max(len(order), -(-n_edges // EDGES_PER_NODE))
@@ -160,7 +164,8 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             "hard to follow)")
     check_drawable(order, "play")  # before any work: a lone surrogate, a NaN .data
     index = {id(v): i for i, v in enumerate(order)}
-    names = [v.label or f"v{i}" for i, v in enumerate(order)]
+    by_node = node_names(root, order)  # the names of draw_dot, format_steps and trace
+    names = [by_node[v] for v in order]
 
     saved = [v.grad for v in order]  # read, never written: play() shows a pass, it makes none
     check_seed(root, grad)  # backward()'s own errors for grad and for a root without a graph
@@ -230,7 +235,9 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
 
 # ---- the picture -------------------------------------------------------------------------------
 def _widest(values) -> float:
-    return max(values, key=lambda x: len(_four(x)))
+    """The value whose text is widest; on a tie one that is not 0, so that the picture laid
+    out with these values shows a backward pass (not draw_dot's "grad —" of one not run)."""
+    return max(values, key=lambda x: (len(_four(x)), x != 0))
 
 
 def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
@@ -244,7 +251,7 @@ def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
     backward step) or ``data-out`` (op → its Value)."""
     from .viz import draw_dot, render  # the [viz] extra, only now
 
-    order = root.nodes()
+    order = forward_order(root)
     shown: list[list[float]] = [[0.0, n["final"]] for n in data["nodes"]]
     shown[data["root"]].append(data["seed"])
     for s in data["steps"]:
@@ -257,6 +264,10 @@ def layout_svg(root: Value, data: dict, rankdir: str = "LR") -> str:
             # box is laid out for the label's own text (the text itself is set below)
             v.label = v.label.replace("&", "&amp;")
         dot = draw_dot(root, rankdir=rankdir, max_nodes=max(len(order), 1))
+        # draw_dot's "no backward pass has run" caption describes the Values as they are now,
+        # not the frames the page plays (which show every gradient): the page has no caption
+        for key in ("label", "labelloc", "fontsize"):
+            dot.graph_attr.pop(key, None)
     finally:
         for v, (g, label) in zip(order, saved):
             v.grad, v.label = g, label
@@ -313,7 +324,7 @@ def _tag_svg(svg: str, data: dict) -> str:
             for t in label:
                 t.set("data-field", "label")
             if label:  # the label as data, whatever Graphviz made of it
-                label[0].text = data["nodes"][int(m.group(1))]["label"]
+                label[0].text = data["nodes"][int(m.group(1))]["name"]
                 for t in label[1:]:
                     g.remove(t)
         elif g.get("class") == "edge":

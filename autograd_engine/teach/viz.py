@@ -39,9 +39,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
+from ..backprop import forward_order
 from ..files import atomic_write, check_writable
 from ..value import Value
 from .drawable import check_drawable
+from .naming import node_names  # the one naming of every view
 
 if TYPE_CHECKING:  # pragma: no cover
     import graphviz
@@ -219,7 +221,7 @@ def draw_dot(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int 
 
     Each Value is a record ``name | data | grad`` (data in green, gradient in red once
     rendered; the name is its label, or ``f``, ``v1``, ... as in the walk-through, see
-    :func:`~autograd_engine.teach.walkthrough.node_names`).  Before any backward pass (every
+    :func:`~autograd_engine.teach.naming.node_names`).  Before any backward pass (every
     gradient exactly 0, see :func:`backward_has_run`) gradients read "grad —" and a caption
     says so.  Each op is a small node with its rule's symbol; a dot node ``Σₖ wₖ·xₖ`` (a
     neuron) is a record with one field per term, ``w1·x1 | + w2·x2 | + b``, each term's
@@ -247,7 +249,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
         raise ValueError(f"draw_dot: rankdir must be 'auto', 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-    nodes = root.nodes()
+    nodes = forward_order(root)  # the order the names count in (v1, v2, …): ids v0, v1, … follow it
     if len(nodes) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(nodes)} Values, more than max_nodes={max_nodes}; draw a "
@@ -256,9 +258,8 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
     check_drawable(nodes, "draw_dot")  # a lone surrogate in a label, a NaN .data: one clear error
     index = {id(v): i for i, v in enumerate(nodes)}
     marked, edge = _check_highlight(highlight, index)
-    from .walkthrough import node_names  # the one naming of the walk-through and the CLI
 
-    names = node_names(root)
+    names = node_names(root, nodes)
     ran = template is not None or backward_has_run(root, nodes)
 
     def name(v: Value) -> str:
@@ -344,7 +345,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
                 if layout is not None:  # the label as a pinned text where the layout left room
                     x, y = _clear_of_edge(layout, eid, f"v{index[id(parent)]}", f"v{i}op", text)
                     dot.node(f"{eid}label", text, shape="plaintext", fontsize="10", fontcolor=HIGHLIGHT_COLOUR,
-                             pos=f"{x},{y}!", margin="0")  # sized: the edges route around it
+                             pos=f"{x},{y}!", margin="0", width="0", height="0")  # sized to its text: inside the box
             else:
                 dot.edge(f"v{index[id(parent)]}", head, id=eid)
     return dot
@@ -381,8 +382,6 @@ def _edge_text(child: Value, parent: Value, local: float, ran: bool, name, root_
 
 def edge_text(step, root: Value) -> str:
     """The label :func:`draw_dot` puts on a step's edge, from the Step's own numbers."""
-    from .walkthrough import node_names
-
     names = node_names(root)
     c, p = names[step.node], names[step.parent]
     return (f"∂{names[root]}/∂{c} · ∂{c}/∂{p} = {_num(step.upstream)} × {_num(step.local)} = "
@@ -470,6 +469,43 @@ def _make_picture_class(gv):
     Picture.__name__ = Picture.__qualname__ = "GraphPicture"
     Picture.__module__ = __name__
     return Picture
+
+
+def enable_graphviz_display() -> None:
+    """Let every ``graphviz`` graph display in a notebook without a system Graphviz -- the
+    lecture's own ``draw_dot`` too, a plain ``graphviz.Digraph`` that would otherwise raise
+    ``ExecutableNotFound`` when shown.  One call per process (more do nothing)::
+
+        import autograd_engine
+        autograd_engine.enable_graphviz_display()
+
+    Where ``dot`` is on PATH nothing changes.  Otherwise a graph's SVG (and PNG) for Jupyter
+    come from :func:`render`: the WebAssembly Graphviz lays it out with the fonts its source
+    names (Times by default), the same the SVG asks the browser for, so text stays inside its
+    boxes.  Only display changes: ``pipe()`` and ``render()`` of a plain Digraph are untouched.
+    """
+    _graphviz()  # the [viz] extra, or an ImportError naming it
+    from graphviz import jupyter_integration
+
+    cls = jupyter_integration.JupyterIntegration
+    if getattr(cls._repr_image_svg_xml, "_autograd_engine", False):
+        return
+    svg_of, png_of = cls._repr_image_svg_xml, cls._repr_image_png
+
+    def _repr_image_svg_xml(self) -> str:
+        if shutil.which("dot"):
+            return svg_of(self)
+        return render(self.source, format="svg").decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        if shutil.which("dot"):
+            return png_of(self)
+        return render(self.source, format="png")
+
+    for method in (_repr_image_svg_xml, _repr_image_png):
+        method._autograd_engine = True  # type: ignore[attr-defined]
+        method.__doc__ = f"{method.__name__}, laid out by autograd_engine's render without a system Graphviz."
+        setattr(cls, method.__name__, method)
 
 
 def layout_of(picture) -> Layout:

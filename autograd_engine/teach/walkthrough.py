@@ -18,12 +18,10 @@ Only the public ``Value`` API is used (``nodes()``, ``parents``, ``local_grads``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from ..value import Value
-
-if TYPE_CHECKING:
-    import graphviz
+from .naming import node_names  # noqa: F401  (public here since the walk-through first named nodes)
 
 
 class Step(NamedTuple):
@@ -51,6 +49,12 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
     Bad arguments are refused at the call, with ``backward()``'s own errors (a non-number or
     non-finite ``grad``; a Value computed under ``no_grad()``, which has no graph).  The
     ``.grad`` updates start with the first step taken.
+
+    Each step is what micrograd's per-node ``_backward()`` does for one edge: ``v._backward()``
+    (Karpathy's lecture calls it by hand, ``o.grad = 1.0; o._backward(); n._backward(); …``)
+    applies all of ``v``'s edges once, ``parent.grad += ∂v/∂parent · v.grad``; calling it on
+    every node in reverse topological order, each once, is ``backward()`` (for ``.grad`` that
+    started at 0), and is these steps grouped by the node that sends.
 
     A gradient that overflows float64 is ``backward()``'s ValueError too, raised at the step
     where it happens (naming the step, the node sending and the one receiving) before any
@@ -163,56 +167,6 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str 
     return "\n".join(lines)
 
 
-def node_names(root: Value) -> dict[Value, str]:
-    """One name for every node of ``root``'s graph, the same in the walk-through table, the
-    pictures and ``autograd-engine trace``: a node's label if it has one; else ``f`` for the
-    root and ``v1, v2, ...`` for the others, numbered without gaps in the order the expression
-    computes them (parents left to right, each before the node it feeds), skipping names that
-    labels already use (the root becomes ``f_`` if ``f`` is taken).
-
-    For ``(a+b)*(b+c)`` with the leaves labelled: ``a + b`` is ``v1``, ``b + c`` is ``v2``, the
-    product ``f``.  Computed without recursion (any depth works).
-    """
-    order = _computation_order(root)
-    taken = {v.label for v in order if v.label}
-    names: dict[Value, str] = {}
-    k = 0
-    for v in order:
-        if v.label:
-            names[v] = v.label
-        elif v is root:
-            name = "f"
-            while name in taken:
-                name += "_"
-            names[v] = name
-        else:
-            k += 1
-            while f"v{k}" in taken:
-                k += 1
-            names[v] = f"v{k}"
-    return names
-
-
-def _computation_order(root: Value) -> list[Value]:
-    """The nodes in the order a left-to-right evaluation computes them: a depth-first search
-    that visits each node's parents first to last and emits a node after its parents
-    (``Value.nodes()`` is also topological, but visits the last parent first)."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list = [(root, False)]
-    while stack:
-        v, expanded = stack.pop()
-        if expanded:
-            order.append(v)
-            continue
-        if v in seen:
-            continue
-        seen.add(v)
-        stack.append((v, True))
-        stack.extend((p, False) for p in reversed(v.parents) if p not in seen)
-    return order
-
-
 def format_steps(steps: Iterable[Step]) -> str:
     """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
     (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
@@ -233,56 +187,11 @@ def format_steps(steps: Iterable[Step]) -> str:
     return text_table(header, rows, align=">" + "<" + ">" * 4)
 
 
-# ---- pictures ----------------------------------------------------------------------------
-def step_pictures(root: Value, grad: float = 1.0, **draw_kwargs) -> Iterator[tuple[Step, graphviz.Digraph]]:
-    """The walk-through as pictures: after each step, ``draw_dot(root, highlight=(node, parent))``
-    with the gradients so far, the step's edge labelled upstream × local = contribution
-    (``∂f/∂y · ∂y/∂b = 2 × 1 = 2``).  Needs the ``[viz]`` extra.
+def __getattr__(name: str):
+    # step_pictures lived here before the pictures got their own module (teach.pictures);
+    # the old import keeps working, and this module still never imports viz itself
+    if name == "step_pictures":
+        from .pictures import step_pictures
 
-    **The layout does not move between frames.**  The graph is laid out once, with every
-    edge's label and every node's widest gradient text in place (found by walking the pass
-    once beforehand and putting every ``.grad`` back as it was), and every frame pins each
-    node there (``pos="x,y!"``, fixed sizes, drawn by neato), so only colours and numbers
-    change from one picture to the next.  ``draw_kwargs`` go to ``draw_dot`` (``rankdir``,
-    ``max_nodes``).  The ``.grad`` updates are those of :func:`backward_steps`, taken lazily.
-    """
-    from . import viz  # optional dependency: only when pictures are asked for
-
-    rankdir = draw_kwargs.pop("rankdir", "auto")
-    max_nodes = draw_kwargs.pop("max_nodes", viz.MAX_NODES)
-    if draw_kwargs:
-        raise TypeError(f"step_pictures: unexpected keyword arguments {sorted(draw_kwargs)}")
-    viz.draw_dot(root, rankdir=rankdir, max_nodes=max_nodes)  # checks arguments, size, extra, now
-    nodes = root.nodes()
-    index = {v: i for i, v in enumerate(nodes)}
-    held = [v.grad for v in nodes]
-    widest = {i: "" for i in range(len(nodes))}
-    labels = {}
-    try:  # the rehearsal: every text each frame will show, so one layout has room for all
-        seen: dict[Value, int] = {}
-        for s in backward_steps(root, grad):
-            i, p = index[s.node], seen.get(s.node, 0)
-            seen[s.node] = p + 1
-            labels[(i, p)] = viz.edge_text(s, root)
-            for v in (s.node, s.parent):
-                text = f"grad {viz._num(v.grad)}"
-                if len(text) > len(widest[index[v]]):
-                    widest[index[v]] = text
-    finally:
-        for v, g in zip(nodes, held):
-            v.grad = g
-    for i, v in enumerate(nodes):
-        widest[i] = widest[i] or f"grad {viz._num(v.grad)}"
-    template = viz._draw(root, rankdir, None, max_nodes, template={"grad": widest, "edges": labels})
-    layout = viz.layout_of(template)
-    return _frames(root, grad, rankdir, max_nodes, layout)
-
-
-def _frames(root, grad, rankdir, max_nodes, layout):
-    from . import viz
-
-    seen: dict[Value, int] = {}
-    for s in backward_steps(root, grad):
-        p = seen.get(s.node, 0)
-        seen[s.node] = p + 1
-        yield s, viz._draw(root, rankdir, (s.node, s.parent), max_nodes, edge_index=p, layout=layout)
+        return step_pictures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,19 @@
   function text(id, s) { $(id).textContent = s; }
   var graph = $("graph"), svg = graph.querySelector("svg");
 
+  // During the backward pass the active edge points the way its gradient flows (op → parent):
+  // player.css hides its forward arrowhead and puts this one, reversed, at the parent's end.
+  (function () {
+    var NS = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(NS, "defs"), m = document.createElementNS(NS, "marker");
+    var attrs = { id: "flow-back", viewBox: "0 0 10 10", refX: "10", refY: "5", markerWidth: "3.5",
+                  markerHeight: "3.5", orient: "auto-start-reverse" };
+    Object.keys(attrs).forEach(function (a) { m.setAttribute(a, attrs[a]); });
+    var head = document.createElementNS(NS, "path");
+    head.setAttribute("d", "M 0 0 L 10 5 L 0 10 z");
+    m.appendChild(head); defs.appendChild(m); svg.insertBefore(defs, svg.firstChild);
+  })();
+
   // ---- the SVG, tagged in Python: records, op nodes, edges ---------------------------------
   var valueG = [], opG = [], edgeG = [], outG = [], dataT = [], gradT = [];
   svg.querySelectorAll("g[data-node]").forEach(function (g) {
@@ -36,14 +49,17 @@
   function name(i) { return D.nodes[i].name; }
   function d(z, x) { return "∂" + z + "/∂" + x; }
   function known(k) { return !quiz || resolved[k]; }
+  // The rule in its own variables, each bound to the node it stands for:
+  // "multiply swaps: ∂z/∂y = x = 2   (z = x · y with z = f, x = v1, y = v2)"
   function ruleText(s, withValue) {
-    var e = D.edges[s.edge];
+    var e = D.edges[s.edge], n = D.nodes[s.child];
     var lhs = "∂z/∂" + e.arg;
     var body = e.formula ? lhs + " = " + e.formula : lhs;
     var words = e.words ? e.words + ": " : e.op + ": ";
     var value = withValue && e.formula !== s.text.local ? " = " + s.text.local : "";
-    return words + body + value +
-      "   (z is " + name(s.child) + ", " + e.arg + " is " + name(s.parent) + ")";
+    var bound = (n.bind || []).map(function (b) { return b[0] === "…" ? "…" : b[0] + " = " + b[1]; });
+    return words + body + value + "   (z = " + (n.z || n.op) + " with z = " + name(s.child) +
+      (bound.length ? ", " + bound.join(", ") : "") + ")";
   }
 
   // The gradients after frame f: for each node the text of its last value, whether it is
@@ -145,6 +161,8 @@
       var upKnown = !g[s.child].hidden;
       var beforeKnown = true;
       for (var j = 0; j < k; j++) if (D.steps[j].parent === s.parent && !known(j)) beforeKnown = false;
+      // the rule's own variables: this edge's parent is its operand y (say), so ∂z/∂y
+      $("row-local").querySelector("th").textContent = "local ∂z/∂" + D.edges[s.edge].arg;
       text("upstream-name", d("L", z));
       text("upstream", upKnown ? s.text.upstream : "?");
       text("local-name", d(z, x));
