@@ -16,12 +16,9 @@ PACKAGES = ("autograd_engine", "nn")
 # The one cycle allowed: Jupyter's lazy picture of a Value (Value._repr_mimebundle_ -> teach.viz),
 # which must stay a method of Value and needs the drawing code only when a notebook shows one.
 ALLOWED = {("autograd_engine.value", "autograd_engine.teach.viz")}
-# Left for later work, each named so the test also sees when it is gone: the teaching views are to
-# share one naming module (viz <-> walkthrough), and MLP.to_torch/from_torch import nn.torch_bridge,
+# Left for later work, each named so the test also sees when it is gone: MLP.to_torch/from_torch import nn.torch_bridge,
 # which imports the modules (the bridge should depend on the modules only).
 KNOWN = {
-    ("autograd_engine.teach.viz", "autograd_engine.teach.walkthrough"),
-    ("autograd_engine.teach.walkthrough", "autograd_engine.teach.viz"),
     ("nn.module", "nn.torch_bridge"),
     ("nn.torch_bridge", "nn.module"),
 }

@@ -93,7 +93,7 @@ def test_each_local_gradient_quotes_its_rule_from_the_table():
     assert by_op["tanh"] == [("x", pretty(RULES["tanh"].grads[0]))] == [("x", "1 − z · z")]
     assert by_op["dot"] == [("ws[1]", "xs[1]"), ("ws[2]", "xs[2]"), ("xs[1]", "ws[1]")]  # xs[2] = 3 is a number
     assert by_op["sum"] == [("xs[1]", "1"), ("xs[2]", "1"), ("xs[3]", "1")]
-    assert by_op["pow"] == [("x", "n · pow(x, n − 1)")]
+    assert by_op["pow"] == [("x", "n · pow(x, where(n == 0, 1, n − 1))")]  # x⁰'s slope is 0 at 0 too
     assert all(rule.words for rule in RULES.values())  # every rule of the table has its words
 
 

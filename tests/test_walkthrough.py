@@ -151,7 +151,7 @@ def test_random_graphs_walk_to_exactly_backwards_gradients(prog):
 
 def test_one_picture_per_step_with_the_current_edge_highlighted():
     pytest.importorskip("graphviz")
-    from autograd_engine.teach.walkthrough import step_pictures
+    from autograd_engine.teach.pictures import step_pictures
 
     a, b, c, x, y, f = florance_example()
     pictures = list(step_pictures(f))

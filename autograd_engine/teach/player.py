@@ -170,7 +170,7 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
     saved = [v.grad for v in order]  # read, never written: play() shows a pass, it makes none
     check_seed(root, grad)  # backward()'s own errors for grad and for a root without a graph
     seed = float(grad)
-    steps = list(pass_steps(root, seed, order))  # on the side: no .grad changes, not for a moment
+    steps = list(pass_steps(root, seed))  # backward_steps' order; on the side: no .grad changes, not for a moment
 
     slots = {i: _slots(v) for i, v in enumerate(order) if not v.is_leaf()}
     edges: list[dict] = []

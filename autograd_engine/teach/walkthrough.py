@@ -185,13 +185,3 @@ def format_steps(steps: Iterable[Step]) -> str:
     rows = [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
              number(s.contribution), number(s.parent_grad)) for s in steps]
     return text_table(header, rows, align=">" + "<" + ">" * 4)
-
-
-def __getattr__(name: str):
-    # step_pictures lived here before the pictures got their own module (teach.pictures);
-    # the old import keeps working, and this module still never imports viz itself
-    if name == "step_pictures":
-        from .pictures import step_pictures
-
-        return step_pictures
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
