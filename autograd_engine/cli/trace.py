@@ -25,7 +25,7 @@ from typing import Callable, NamedTuple, Union
 
 from ..grad_mode import no_grad
 from ..value import Value, zero_grad
-from ..teach.walkthrough import backward_steps, format_steps, node_names, number, text_table
+from ..teach.walkthrough import backward_steps, definition, format_steps, node_names, number, text_table
 
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
@@ -203,22 +203,6 @@ def _label(unlabelled: list[Value], root: Value, taken: set[str]) -> None:
 
 
 # ---- printing ----------------------------------------------------------------------------
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "vpow": "**"}
-_SWAPPED = {"rsub": "-", "rdiv": "/", "rpow": "**"}  # k - x, k / x, a ** x: operands are (x, k)
-
-
-def definition(v: Value) -> str:
-    """How node v was computed, in expression syntax over its operands' names: ``v1 * v2``."""
-    ops = [o.label if isinstance(o, Value) else number(o) for o in v.operands]
-    if v.op in _INFIX:
-        return f"{ops[0]} {_INFIX[v.op]} {ops[1]}"
-    if v.op in _SWAPPED:
-        return f"{ops[1]} {_SWAPPED[v.op]} {ops[0]}"
-    if v.op == "neg":
-        return f"-{ops[0]}"
-    return f"{v.op}({', '.join(ops)})"
-
-
 def trace_text(traced: Traced) -> str:
     """Forward values, the walk-through table and the gradients (runs the backward pass)."""
     root, name = traced.root, traced.root.label

@@ -187,13 +187,19 @@ def _computation_order(root: Value) -> list[Value]:
     return order
 
 
-def format_steps(steps: Iterable[Step]) -> str:
-    """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
-    (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
-    of the graph of the first step's node (the root of a full pass)."""
-    steps = list(steps)
+STEP_HEADER = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
+#: the same header in LaTeX (the formulas in math mode)
+STEP_HEADER_LATEX = ("step", r"node $\to$ parent", r"$\partial L/\partial z$", r"$\partial z/\partial x$",
+                     "contribution", "parent grad so far")
+STEP_ALIGN = ">" + "<" + ">" * 4
+
+
+def step_rows(steps: Sequence[Step]) -> list[tuple[str, ...]]:
+    """One row of text per step: index, ``node → parent``, upstream, local, contribution and
+    the parent's gradient so far (numbers by :func:`number`).  Nodes are named by
+    :func:`node_names` of the graph of the first step's node (the root of a full pass)."""
     if not steps:
-        return "(no edges: the root is a leaf, its gradient is the seed)"
+        return []
     names = node_names(steps[0].node)
 
     def name(v: Value) -> str:
@@ -201,10 +207,59 @@ def format_steps(steps: Iterable[Step]) -> str:
             names[v] = v.label or f"({v.op or 'leaf'})"
         return names[v]
 
-    header = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
-    rows = [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
+    return [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
              number(s.contribution), number(s.parent_grad)) for s in steps]
-    return text_table(header, rows, align=">" + "<" + ">" * 4)
+
+
+def format_steps(steps: Iterable[Step], fmt: str = "text") -> str:
+    """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
+    (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
+    of the graph of the first step's node (the root of a full pass).
+
+    ``fmt``: ``"text"`` (aligned columns, for a terminal), ``"markdown"`` (a GitHub table, for
+    notes) or ``"latex"`` (a ``tabular`` for slides; labels escaped, numbers in math mode)."""
+    from .tables import FORMATS, latex_number, latex_table, markdown_table
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format_steps: fmt must be one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
+    rows = step_rows(list(steps))
+    if not rows:
+        return "(no edges: the root is a leaf, its gradient is the seed)"
+    if fmt == "markdown":
+        return markdown_table(STEP_HEADER, rows, align=STEP_ALIGN)
+    if fmt == "latex":
+        from .tables import latex_escape
+
+        cells = [(r[0], latex_escape(r[1]), *map(latex_number, r[2:])) for r in rows]
+        return latex_table(STEP_HEADER_LATEX, cells, align=STEP_ALIGN, raw=True)
+    return text_table(STEP_HEADER, rows, align=STEP_ALIGN)
+
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "vpow": "**"}
+_SWAPPED = {"rsub": "-", "rdiv": "/", "rpow": "**"}  # k - x, k / x, a ** x: operands are (x, k)
+
+
+def definition(v: Value, names: dict[Value, str] | None = None) -> str:
+    """How node v was computed, in expression syntax over its operands' names: ``v1 * v2``
+    (names from ``names``, else the operands' labels); ``""`` for a leaf."""
+    if v.is_leaf():
+        return ""
+
+    def show(o) -> str:
+        if isinstance(o, (tuple, list)):
+            return "[" + ", ".join(map(show, o)) + "]"
+        if isinstance(o, Value):
+            return names[o] if names is not None and o in names else o.label
+        return number(o)
+
+    ops = [show(o) for o in v.operands]
+    if v.op in _INFIX:
+        return f"{ops[0]} {_INFIX[v.op]} {ops[1]}"
+    if v.op in _SWAPPED:
+        return f"{ops[1]} {_SWAPPED[v.op]} {ops[0]}"
+    if v.op == "neg":
+        return f"-{ops[0]}"
+    return f"{v.op}({', '.join(ops)})"
 
 
 # ---- pictures ----------------------------------------------------------------------------
