@@ -10,7 +10,8 @@ A draw is kept only when
   (written exactly, worked by hand);
 * no step is trivially 0 or 1 (unless ``allow_trivial=True``): an input is never 0 or 1, a local
   gradient whose rule computes it (not a constant like add's 1) is never 0 or 1, and no
-  contribution is 0 — except through a switch (max, min, relu, abs), where a 0 is the lesson;
+  contribution is 0 — except through a switch (max, min, relu, abs) and downstream of the input
+  it did not choose, where a 0 is the lesson;
 * no max or min is a tie (which splits the gradient 0.5/0.5), unless ``allow_trivial``;
 * it differs from every variant kept before.
 
@@ -113,7 +114,8 @@ def acceptable(root: Value, allow_trivial: bool = False) -> bool:
             rule = s.node.rule
             formulas = rule.grads if rule else ()
             computed = slot < len(formulas) and not _constant(formulas[slot]) and len(s.node.parents) <= 2
-            if (computed and s.local in (0.0, 1.0)) or s.contribution == 0.0:
+            # a 0 upstream comes from a switch that chose the other input: that zero is the lesson
+            if (computed and s.local in (0.0, 1.0)) or (s.contribution == 0.0 and s.upstream != 0.0):
                 return False
         return True
     except ValueError:  # overflow: not a sheet for hand work
