@@ -127,10 +127,12 @@ def test_the_quiz_compares_one_step_at_a_time_from_the_correct_numbers():
     data = quiz_data(root)
     assert set(data) == set(MISCONCEPTIONS)
     # b's second step: the overwriting student writes 2 after seeing the correct 7 before it
-    assert data["overwrite_at_branch"]["answers"] == [7, 2, 7, 7, 2, 2]
+    assert data["overwrite_at_branch"]["after"] == [7, 2, 7, 7, 2, 2]
     # local_only without carrying: each step's own mistake only (b: the correct 7, plus 1 not 2)
-    assert data["local_only"]["answers"] == [7, 2, 1, 1, 8, 1]
-    assert all(math.isfinite(a) for d in data.values() for a in d["answers"])
+    assert data["local_only"]["after"] == [7, 2, 1, 1, 8, 1]
+    assert data["local_only"]["contribution"] == [7, 2, 1, 1, 1, 1]
+    assert data["overwrite_at_branch"]["contribution"] == [7, 2, 7, 7, 2, 2]  # its slip is in the sum only
+    assert all(math.isfinite(a) for d in data.values() for a in d["after"] + d["contribution"])
 
 
 @pytest.mark.parametrize("items, error, words", [

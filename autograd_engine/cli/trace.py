@@ -227,6 +227,8 @@ def _add_picture_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--steps-format", choices=("svg", "png"), default="svg", help="format of the step pictures")
     g.add_argument("--html", metavar="FILE", help="the backprop player: one self-contained page that plays the "
                    "forward and backward pass step by step, with a quiz mode (open it in a browser)")
+    g.add_argument("--quiz", action="store_true", help="with --html: the page opens in quiz mode (the student "
+                   "predicts every step; wrong answers are matched against known misconceptions)")
 
 
 def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
@@ -246,7 +248,7 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
 
         zero_grad(root)  # the player shows one pass from zero: no gradient held from the trace
         expr = getattr(args, "expression", None)  # trace's; demo's graph has its own name
-        play(root, title=f"f = {expr}" if expr else None).save(args.html)
+        play(root, title=f"f = {expr}" if expr else None, quiz=args.quiz).save(args.html)
         written.append(f"{args.html} (the backprop player: open it in a browser)")
     if args.steps:
         folder = Path(args.steps)
@@ -263,6 +265,8 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
 
 def _check_picture_options(args: argparse.Namespace) -> None:
     """Refuse what would fail only after the trace is printed: a missing extra or directory."""
+    if getattr(args, "quiz", False) and not args.html:
+        raise TraceError("--quiz is an option of the player: add --html FILE")
     if not (args.svg or args.png or args.steps or args.html):
         return
     try:

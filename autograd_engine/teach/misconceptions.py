@@ -146,6 +146,13 @@ def replay(root: Value, misconception: str | Misconception | None = None, grad: 
     the steps after it wrong too.  ``carry=False`` (the player's quiz, which shows the right
     number after each answer): every step starts from the correct gradients so far, and only
     the step itself is done the student's way.  No ``.grad`` is touched."""
+    return [after for _, after in replay_steps(root, misconception, grad, carry=carry)]
+
+
+def replay_steps(root: Value, misconception: str | Misconception | None = None, grad: float = 1.0, *,
+                 carry: bool = True) -> list[tuple[float, float]]:
+    """:func:`replay` with each step's contribution too: ``(contribution, parent's gradient
+    after)`` per step, as the student computes them."""
     m = _lookup(misconception, "replay")
     if not isinstance(root, Value):
         raise TypeError(f"replay: root must be a Value, got {type(root).__name__}")
@@ -154,15 +161,16 @@ def replay(root: Value, misconception: str | Misconception | None = None, grad: 
     student = {v: 0.0 for v in order}
     correct = dict(student)
     student[root] = correct[root] = float(grad)
-    answers = []
+    out = []
     for z in reversed(order):  # as backward(): every child of z has sent before z sends
         for x, local, right in zip(z.parents, _local_grads(z, table), z.local_grads):
             held = student if carry else correct
-            answer = accumulate(held[x], chain(held[z], local))
+            contribution = chain(held[z], local)
+            answer = accumulate(held[x], contribution)
             correct[x] = _add(correct[x], _chain(correct[z], right))
             student[x] = answer
-            answers.append(answer)
-    return answers
+            out.append((contribution, answer))
+    return out
 
 
 def _lookup(name, who: str) -> Misconception | None:
@@ -266,8 +274,13 @@ def counterexample(name: str) -> str:
 
 
 def quiz_data(root: Value, grad: float = 1.0) -> dict:
-    """For the player's quiz: per misconception, its description, where it shows and the
-    answers a student holding it gives on ``root``'s graph (one per step), so the page only
-    compares numbers (the diagnosis itself lives here)."""
-    return {name: {"description": m.description, "example": counterexample(name),
-                   "answers": replay(root, m, grad, carry=False)} for name, m in MISCONCEPTIONS.items()}
+    """For the player's quiz: per misconception, its description, where it shows and what a
+    student holding it answers at each step of ``root``'s graph (``contribution`` and
+    ``after``, the parent's new gradient, one of each per step, each step from the correct
+    numbers so far, as the page shows them), so the page only compares numbers."""
+    out = {}
+    for name, m in MISCONCEPTIONS.items():
+        steps = replay_steps(root, m, grad, carry=False)
+        out[name] = {"description": m.description, "example": counterexample(name),
+                     "contribution": [c for c, _ in steps], "after": [a for _, a in steps]}
+    return out
