@@ -83,13 +83,11 @@ def run_worksheet(args: argparse.Namespace) -> int:
                 raise TraceError("--out and --key name the same file")
         traced = build(args.expression, parse_assignments(args.values))
         title = f"Backprop worksheet: {traced.root.label} = {args.expression.strip()}"
-        if args.variants is None:
-            sheets = [(worksheet(traced.root, blanks, fmt, title=title),
-                       worksheet(traced.root, blanks, fmt, key=True, title=title) if args.key else None)]
-        else:
-            roots = variants(traced.root, args.variants, args.seed, allow_trivial=args.allow_trivial)
-            sheets = [(worksheet(r, blanks, fmt, title=title), worksheet(r, blanks, fmt, key=True, title=title))
-                      for r in roots]
+        roots = [traced.root] if args.variants is None else variants(
+            traced.root, args.variants, args.seed, allow_trivial=args.allow_trivial)
+        sheets = [(worksheet(r, blanks, fmt, title=title),
+                   worksheet(r, blanks, fmt, key=True, title=title) if args.key or args.variants else "")
+                  for r in roots]
     except ImportError as e:
         return _fail("worksheet", f"--format html draws the graph, which needs the [viz] extra ({e})")
     except (TraceError, ValueError) as e:
