@@ -66,6 +66,7 @@ def test_mutated_rows_are_compiled_by_the_rule_table_s_own_machinery():
     assert no_swap.fn(None, 2.0, 5.0) == (10.0, 2.0, 5.0)
     assert MISCONCEPTIONS["power_rule"].table["pow"].grads == ("n * m.pow(x, n)",)
     assert RULES["mul"].grads == ("y", "x")  # the real table is untouched
+    assert set(MISCONCEPTIONS["sign_slip"].table) == {"sub", "rsub", "div", "rdiv"}  # only the rows it has wrong
 
 
 @pytest.mark.parametrize("name", list(MISCONCEPTIONS))

@@ -92,6 +92,9 @@ def test_bad_worksheet_arguments_name_the_function():
     with pytest.raises(TypeError, match="worksheet: root must be a Value"):
         worksheet(3.0)
     assert autograd_engine.worksheet is worksheet
+    with pytest.raises(ValueError, match="worksheet: the graph has 201 backward steps, more than 200"):
+        worksheet(Value.sum([Value(1.0)] * 201))
+    assert "(no edges" not in worksheet(Value(2.0, "x"))  # a leaf: a sheet with no steps, not an error
 
 
 def test_the_latex_worksheet_is_a_whole_document_with_its_key_in_bold():

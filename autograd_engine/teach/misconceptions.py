@@ -36,9 +36,10 @@ REL_TOL, ABS_TOL = 1e-3, 1e-6
 
 
 def _mutated(**grads: tuple[str, ...]) -> dict[str, Rule]:
-    """The rule table with some rows' local-gradient formulas replaced (same names, operands
-    and forward formula), each compiled by :func:`~autograd_engine.rules.rule` like the real rows."""
-    table = dict(RULES)
+    """Rows of the rule table with their local-gradient formulas replaced (same names, operands
+    and forward formula), each compiled by :func:`~autograd_engine.rules.rule` like the real
+    rows; the other rows stay the real ones."""
+    table = {}
     for name, formulas in grads.items():
         r = RULES[name]
         table[name] = rule(r.name, r.symbol, " ".join(r.args), r.z, *formulas, domain=r.domain)
@@ -64,7 +65,7 @@ class Misconception(NamedTuple):
     expression: str  #: the smallest graph where it shows, as text ("x - y")
     at: Mapping[str, float]  #: the values of its variables
     graph: Callable[..., Value]  #: builds it from Values named as in ``at``
-    table: Mapping[str, Rule] = RULES  #: the rows the student uses
+    table: Mapping[str, Rule] = {}  #: the rows the student has wrong (op → mutated row)
     chain: Callable[[float, float], float] = _chain  #: contribution from (upstream, local)
     accumulate: Callable[[float, float], float] = _add  #: new gradient from (held, contribution)
 
@@ -118,11 +119,11 @@ def _data(operand):
 
 
 def _local_grads(z: Value, table: Mapping[str, Rule]) -> tuple[float, ...]:
-    """∂z/∂parent for each of ``z.parents``, from ``table``'s row for ``z.op`` applied to the
-    operands' forward values (the real table gives exactly ``z.local_grads``).  A node whose op
-    is not a row of the table (made by ``Value.apply`` with a rule of its own) keeps its own."""
+    """∂z/∂parent for each of ``z.parents``: from ``table``'s (mutated) row for ``z.op`` applied
+    to the operands' forward values, or, for an op the student has right, the node's own
+    ``local_grads`` (what the real row computed at forward time)."""
     row = table.get(z.op)
-    if row is None or row is RULES.get(z.op):
+    if row is None:
         return z.local_grads
     _, *grads = row.fn(FLOAT_MATH, *map(_data, z.operands))
     out: list[float] = []
@@ -156,7 +157,7 @@ def replay_steps(root: Value, misconception: str | Misconception | None = None, 
     m = _lookup(misconception, "replay")
     if not isinstance(root, Value):
         raise TypeError(f"replay: root must be a Value, got {type(root).__name__}")
-    table, chain, accumulate = (RULES, _chain, _add) if m is None else (m.table, m.chain, m.accumulate)
+    table, chain, accumulate = ({}, _chain, _add) if m is None else (m.table, m.chain, m.accumulate)
     order = root.nodes()
     student = {v: 0.0 for v in order}
     correct = dict(student)

@@ -30,6 +30,8 @@ from .tables import latex_escape, latex_number, latex_table, markdown_escape, ma
 from .walkthrough import STEP_ALIGN, STEP_HEADER, STEP_HEADER_LATEX, backward_steps, definition, node_names, number
 
 KINDS = ("data", "local", "grad")
+MAX_STEPS = 200
+"""Longest backward pass a worksheet is made for (it is worked by hand, and HTML lays it out)."""
 FORMATS = ("md", "latex", "html")
 _FORMAT_ALIASES = {"markdown": "md", "tex": "latex"}
 
@@ -81,6 +83,10 @@ def sheet(root: Value, blanks="grad", grad: float = 1.0, title: str | None = Non
         raise TypeError(f"worksheet: title must be a str, got {type(title).__name__}")
     kinds = _kinds(blanks)
     order = root.nodes()
+    edges = sum(len(v.parents) for v in order)
+    if edges > MAX_STEPS:
+        raise ValueError(f"worksheet: the graph has {edges} backward steps, more than {MAX_STEPS}; a worksheet is "
+                         "worked by hand: give it a smaller expression")
     held = [v.grad for v in order]
     try:
         for v in order:  # one pass from zero: a leaf's gradient held from before is not on the sheet
