@@ -18,7 +18,10 @@
   var box = document.createElement("div");
   box.id = "diagnosis";
   box.setAttribute("aria-live", "polite");
-  document.getElementById("quiz-box").appendChild(box);
+  // below the graph, not in the panel: the panel's height is fixed (the graph never moves) and
+  // a diagnosis at its bottom would be scrolled out of sight
+  var footer = document.querySelector("footer");
+  footer.parentNode.insertBefore(box, footer);
 
   function same(a, b) { return Math.abs(a - b) <= TOLERANCE.abs + TOLERANCE.rel * Math.abs(b); }
   function count(o) { return Object.keys(o).length; }
