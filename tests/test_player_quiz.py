@@ -175,6 +175,8 @@ def test_a_student_holding_a_misconception_is_told_its_name_and_its_smallest_gra
     assert page.evaluate("document.body.dataset.misconception") == name
     text = page.text_content("#diagnosis")
     assert MISCONCEPTIONS[name].description in text and MISCONCEPTIONS[name].expression in text
+    box = page.locator("#diagnosis").bounding_box()
+    assert box is not None and 0 < box["y"] and box["y"] + box["height"] <= 700  # in sight, not scrolled away
 
 
 def test_a_correct_student_hears_of_no_misconception(open_quiz):
