@@ -262,7 +262,10 @@ def _picture(root: Value, s: Sheet, key: bool, grad: float) -> str:
     sheet's numbers: "?" where the student fills in, the answer on the key."""
     import xml.etree.ElementTree as ET
 
-    from .player import _SVG_NS, _four, layout_svg, player_data
+    from .player import layout_svg, player_data  # the player's one layout, its fields tagged
+    from .viz import _num as _four  # numbers as the pictures write them
+
+    _SVG_NS = "http://www.w3.org/2000/svg"
 
     data = player_data(root, grad, max_nodes=max(len(root.nodes()), 1))
     svg = layout_svg(root, data, rankdir="LR")
