@@ -102,6 +102,11 @@ def test_the_latex_worksheet_is_a_whole_document_with_its_key_in_bold():
     assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
     assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
     assert r"\rule{1.6cm}{0.4pt}" in tex and r"\textbf" not in tex
+    x = Value(2.0, "x_1 & {50%}")
+    strange = worksheet(x * Value(3.0, "y"), "all", fmt="latex")
+    bare = re.sub(r"\\[{}]", "", strange)  # braces that are structure, not escaped text
+    assert bare.count("{") == bare.count("}") and bare.count("$") % 2 == 0
+    assert r"x\_1 \& \{50\%\}" in strange
     key = worksheet(florance(), fmt="tex", key=True)
     assert r"\textbf{$9$}" in key and r"\rule{" not in key
 
