@@ -30,6 +30,7 @@ _LAZY = {
     "to_torch_code": "torch_code", "check_with_torch": "torch_code",
 
     "play": "teach.player", "Player": "teach.player",
+    "worksheet": "teach.worksheet", "variants": "teach.variants", "diagnose": "teach.misconceptions",
 }
 
 

@@ -12,9 +12,9 @@ import sys
 
 from .. import __version__
 
-#: modules that add subcommands (``trace``/``demo`` from the teaching tools, ``train`` and
+#: modules that add subcommands (``trace``/``demo`` and ``worksheet`` from the teaching tools, ``train`` and
 #: ``layers`` from nn)
-COMMAND_MODULES = ("autograd_engine.cli.trace", "nn.cli_train", "nn.cli_layers")
+COMMAND_MODULES = ("autograd_engine.cli.trace", "autograd_engine.cli.worksheet", "nn.cli_train", "nn.cli_layers")
 
 
 class Parser(argparse.ArgumentParser):

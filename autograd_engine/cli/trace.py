@@ -26,7 +26,7 @@ from typing import Callable, NamedTuple, Union
 from ..files import check_writable
 from ..grad_mode import no_grad
 from ..value import Value, zero_grad
-from ..teach.walkthrough import backward_steps, format_steps, node_names, number, text_table
+from ..teach.walkthrough import backward_steps, definition, format_steps, node_names, number, text_table
 
 PROG = "autograd-engine"
 VIZ_EXTRA = "pip install 'autograd-engine[viz]'"
@@ -213,22 +213,6 @@ def _label(unlabelled: list[Value], root: Value, taken: set[str]) -> None:
 
 
 # ---- printing ----------------------------------------------------------------------------
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "vpow": "**"}
-_SWAPPED = {"rsub": "-", "rdiv": "/", "rpow": "**"}  # k - x, k / x, a ** x: operands are (x, k)
-
-
-def definition(v: Value) -> str:
-    """How node v was computed, in expression syntax over its operands' names: ``v1 * v2``."""
-    ops = [o.label if isinstance(o, Value) else number(o) for o in v.operands]
-    if v.op in _INFIX:
-        return f"{ops[0]} {_INFIX[v.op]} {ops[1]}"
-    if v.op in _SWAPPED:
-        return f"{ops[1]} {_SWAPPED[v.op]} {ops[0]}"
-    if v.op == "neg":
-        return f"-{ops[0]}"
-    return f"{v.op}({', '.join(ops)})"
-
-
 def trace_text(traced: Traced) -> str:
     """Forward values, the walk-through table and the gradients (runs the backward pass)."""
     root, name = traced.root, traced.root.label
@@ -253,6 +237,8 @@ def _add_picture_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--steps-format", choices=("svg", "png"), default="svg", help="format of the step pictures")
     g.add_argument("--html", metavar="FILE", help="the backprop player: one self-contained page that plays the "
                    "forward and backward pass step by step, with a quiz mode (open it in a browser)")
+    g.add_argument("--quiz", action="store_true", help="with --html: the page opens in quiz mode (the student "
+                   "predicts every step; wrong answers are matched against known misconceptions)")
 
 
 def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
@@ -272,7 +258,7 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
 
         zero_grad(root)  # the player shows one pass from zero: no gradient held from the trace
         expr = getattr(args, "expression", None)  # trace's; demo's graph has its own name
-        play(root, title=f"f = {expr}" if expr else None).save(args.html)
+        play(root, title=f"f = {expr}" if expr else None, quiz=args.quiz).save(args.html)
         written.append(f"{args.html} (the backprop player: open it in a browser)")
     if args.steps:
         folder = Path(args.steps)
@@ -289,6 +275,8 @@ def _write_pictures(root: Value, args: argparse.Namespace) -> list[str]:
 
 def _check_picture_options(args: argparse.Namespace) -> None:
     """Refuse what would fail only after the trace is printed: a missing extra or directory."""
+    if getattr(args, "quiz", False) and not args.html:
+        raise TraceError("--quiz is an option of the player: add --html FILE")
     if not (args.svg or args.png or args.steps or args.html):
         return
     try:

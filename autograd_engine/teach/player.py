@@ -233,6 +233,34 @@ def player_data(root: Value, grad: float = 1.0, max_nodes: int = MAX_NODES, titl
             "nodes": nodes, "edges": edges, "steps": records}
 
 
+def quiz_options(root: Value, data: dict, grad: float = 1.0, *, quiz: bool = False, ask=None,
+                 hints: bool = True) -> dict:
+    """The quiz's part of the page's data: whether the page opens in quiz mode (``start``),
+    the steps not asked (``skip``, 0-based: shown as in a demonstration), ``hints`` and, per
+    misconception of :mod:`.misconceptions`, what a student holding it answers at each step
+    (:func:`~.misconceptions.quiz_data`): the page compares a wrong answer with those and, after
+    ``after_wrong`` wrong answers, names the misconception that explains most of them."""
+    from .misconceptions import quiz_data
+
+    if not isinstance(quiz, bool):
+        raise TypeError(f"play: quiz must be True or False, got {quiz!r}")
+    if not isinstance(hints, bool):
+        raise TypeError(f"play: hints must be True or False, got {hints!r}")
+    n = len(data["steps"])
+    if ask is None:
+        asked = set(range(n))
+    else:
+        if isinstance(ask, (str, bytes)) or not hasattr(ask, "__iter__"):
+            raise TypeError(f"play: ask must be step numbers (1 to {n}), got {ask!r}")
+        asked = set()
+        for k in ask:
+            if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
+                raise ValueError(f"play: ask holds step numbers from 1 to {n} (the backward steps), got {k!r}")
+            asked.add(k - 1)
+    return {"start": quiz, "skip": [k for k in range(n) if k not in asked], "hints": hints, "afterWrong": 2,
+            "misconceptions": quiz_data(root, grad)}
+
+
 # ---- the picture -------------------------------------------------------------------------------
 def _widest(values) -> float:
     """The value whose text is widest; on a tie one that is not 0, so that the picture laid
@@ -360,7 +388,8 @@ def json_for_script(obj) -> str:
 
 def page(data: dict, svg: str) -> str:
     """The self-contained page: the template with its CSS, script, SVG and data inlined."""
-    parts = {"TITLE": html.escape(data["title"]), "CSS": _asset("player.css"), "JS": _asset("player.js"),
+    parts = {"TITLE": html.escape(data["title"]), "CSS": _asset("player.css"),
+             "JS": _asset("player.js") + "\n" + _asset("quiz.js"),  # quiz.js: the quiz's diagnosis
              "SVG": svg, "DATA": json_for_script(data)}
     # one pass: text put in (a label saying {{JS}}) is never scanned for placeholders again
     return re.sub(r"\{\{(TITLE|CSS|JS|SVG|DATA)\}\}", lambda m: parts[m.group(1)], _asset("player.html"))
@@ -404,13 +433,18 @@ class Player:
 
 
 def play(root: Value, grad: float = 1.0, *, max_nodes: int = MAX_NODES, title: str | None = None,
-         rankdir: str = "LR") -> Player:
+         rankdir: str = "LR", quiz: bool = False, ask=None, hints: bool = True) -> Player:
     """The backprop player for ``root``'s graph: forward values in topological order, then the
     backward pass of ``root.backward(grad)`` one edge at a time (∂L/∂x += ∂L/∂z · ∂z/∂x), with
     a quiz mode.  Show it in a notebook (the last expression of a cell) or ``.save("f.html")``.
 
     Needs the ``[viz]`` extra for the layout (``pip install 'autograd-engine[viz]'``).  Graphs
     of more than ``max_nodes`` Values (default 300) or ``4 * max_nodes`` edges are refused with
-    a ValueError; pass ``max_nodes=`` to raise the limit.  No ``.grad`` is changed."""
+    a ValueError; pass ``max_nodes=`` to raise the limit.  No ``.grad`` is changed.
+
+    The quiz (see :func:`quiz_options`): ``quiz=True`` opens the page in quiz mode, ``ask`` the
+    step numbers (1-based) the student answers (the others are shown; default all),
+    ``hints=False`` hides the rule hints until a step is answered."""
     data = player_data(root, grad, max_nodes=max_nodes, title=title)
+    data["quiz"] = quiz_options(root, data, grad, quiz=quiz, ask=ask, hints=hints)
     return Player(data, layout_svg(root, data, rankdir=rankdir))

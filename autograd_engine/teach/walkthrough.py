@@ -167,13 +167,19 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str 
     return "\n".join(lines)
 
 
-def format_steps(steps: Iterable[Step]) -> str:
-    """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
-    (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
-    of the graph of the first step's node (the root of a full pass)."""
-    steps = list(steps)
+STEP_HEADER = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
+#: the same header in LaTeX (the formulas in math mode)
+STEP_HEADER_LATEX = ("step", r"node $\to$ parent", r"$\partial L/\partial z$", r"$\partial z/\partial x$",
+                     "contribution", "parent grad so far")
+STEP_ALIGN = ">" + "<" + ">" * 4
+
+
+def step_rows(steps: Sequence[Step]) -> list[tuple[str, ...]]:
+    """One row of text per step: index, ``node → parent``, upstream, local, contribution and
+    the parent's gradient so far (numbers by :func:`number`).  Nodes are named by
+    :func:`node_names` of the graph of the first step's node (the root of a full pass)."""
     if not steps:
-        return "(no edges: the root is a leaf, its gradient is the seed)"
+        return []
     names = node_names(steps[0].node)
 
     def name(v: Value) -> str:
@@ -181,7 +187,111 @@ def format_steps(steps: Iterable[Step]) -> str:
             names[v] = v.label or f"({v.op or 'leaf'})"
         return names[v]
 
-    header = ("step", "node → parent", "∂L/∂z", "∂z/∂x", "contribution", "parent grad so far")
-    rows = [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
+    return [(str(s.index), f"{name(s.node)} → {name(s.parent)}", number(s.upstream), number(s.local),
              number(s.contribution), number(s.parent_grad)) for s in steps]
-    return text_table(header, rows, align=">" + "<" + ">" * 4)
+
+
+def format_steps(steps: Iterable[Step], fmt: str = "text") -> str:
+    """The steps as a table with the columns step, node → parent, ∂L/∂z, ∂z/∂x, contribution
+    (= ∂L/∂z · ∂z/∂x) and the parent's gradient so far.  Nodes are named by :func:`node_names`
+    of the graph of the first step's node (the root of a full pass).
+
+    ``fmt``: ``"text"`` (aligned columns, for a terminal), ``"markdown"`` (a GitHub table, for
+    notes) or ``"latex"`` (a ``tabular`` for slides; labels escaped, numbers in math mode)."""
+    from .tables import FORMATS, latex_number, latex_table, markdown_table
+
+    if fmt not in FORMATS:
+        raise ValueError(f"format_steps: fmt must be one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
+    rows = step_rows(list(steps))
+    if not rows:
+        return "(no edges: the root is a leaf, its gradient is the seed)"
+    if fmt == "markdown":
+        return markdown_table(STEP_HEADER, rows, align=STEP_ALIGN)
+    if fmt == "latex":
+        from .tables import latex_escape
+
+        cells = [(r[0], latex_escape(r[1]), *map(latex_number, r[2:])) for r in rows]
+        return latex_table(STEP_HEADER_LATEX, cells, align=STEP_ALIGN, raw=True)
+    return text_table(STEP_HEADER, rows, align=STEP_ALIGN)
+
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "vpow": "**"}
+_SWAPPED = {"rsub": "-", "rdiv": "/", "rpow": "**"}  # k - x, k / x, a ** x: operands are (x, k)
+
+
+def definition(v: Value, names: dict[Value, str] | None = None) -> str:
+    """How node v was computed, in expression syntax over its operands' names: ``v1 * v2``
+    (names from ``names``, else the operands' labels); ``""`` for a leaf."""
+    if v.is_leaf():
+        return ""
+
+    def show(o) -> str:
+        if isinstance(o, (tuple, list)):
+            return "[" + ", ".join(map(show, o)) + "]"
+        if isinstance(o, Value):
+            return names[o] if names is not None and o in names else o.label
+        return number(o)
+
+    ops = [show(o) for o in v.operands]
+    if v.op in _INFIX:
+        return f"{ops[0]} {_INFIX[v.op]} {ops[1]}"
+    if v.op in _SWAPPED:
+        return f"{ops[1]} {_SWAPPED[v.op]} {ops[0]}"
+    if v.op == "neg":
+        return f"-{ops[0]}"
+    return f"{v.op}({', '.join(ops)})"
+
+
+# ---- pictures ----------------------------------------------------------------------------
+def step_pictures(root: Value, grad: float = 1.0, **draw_kwargs) -> Iterator[tuple[Step, graphviz.Digraph]]:
+    """The walk-through as pictures: after each step, ``draw_dot(root, highlight=(node, parent))``
+    with the gradients so far, the step's edge labelled upstream × local = contribution
+    (``∂f/∂y · ∂y/∂b = 2 × 1 = 2``).  Needs the ``[viz]`` extra.
+
+    **The layout does not move between frames.**  The graph is laid out once, with every
+    edge's label and every node's widest gradient text in place (found by walking the pass
+    once beforehand and putting every ``.grad`` back as it was), and every frame pins each
+    node there (``pos="x,y!"``, fixed sizes, drawn by neato), so only colours and numbers
+    change from one picture to the next.  ``draw_kwargs`` go to ``draw_dot`` (``rankdir``,
+    ``max_nodes``).  The ``.grad`` updates are those of :func:`backward_steps`, taken lazily.
+    """
+    from . import viz  # optional dependency: only when pictures are asked for
+
+    rankdir = draw_kwargs.pop("rankdir", "auto")
+    max_nodes = draw_kwargs.pop("max_nodes", viz.MAX_NODES)
+    if draw_kwargs:
+        raise TypeError(f"step_pictures: unexpected keyword arguments {sorted(draw_kwargs)}")
+    viz.draw_dot(root, rankdir=rankdir, max_nodes=max_nodes)  # checks arguments, size, extra, now
+    nodes = root.nodes()
+    index = {v: i for i, v in enumerate(nodes)}
+    held = [v.grad for v in nodes]
+    widest = {i: "" for i in range(len(nodes))}
+    labels = {}
+    try:  # the rehearsal: every text each frame will show, so one layout has room for all
+        seen: dict[Value, int] = {}
+        for s in backward_steps(root, grad):
+            i, p = index[s.node], seen.get(s.node, 0)
+            seen[s.node] = p + 1
+            labels[(i, p)] = viz.edge_text(s, root)
+            for v in (s.node, s.parent):
+                text = f"grad {viz._num(v.grad)}"
+                if len(text) > len(widest[index[v]]):
+                    widest[index[v]] = text
+    finally:
+        for v, g in zip(nodes, held):
+            v.grad = g
+    for i, v in enumerate(nodes):
+        widest[i] = widest[i] or f"grad {viz._num(v.grad)}"
+    template = viz._draw(root, rankdir, None, max_nodes, template={"grad": widest, "edges": labels})
+    layout = viz.layout_of(template)
+    return _frames(root, grad, rankdir, max_nodes, layout)
+
+
+def _frames(root, grad, rankdir, max_nodes, layout):
+    from . import viz
+
+    seen: dict[Value, int] = {}
+    for s in backward_steps(root, grad):
+        p = seen.get(s.node, 0)
+        seen[s.node] = p + 1
+        yield s, viz._draw(root, rankdir, (s.node, s.parent), max_nodes, edge_index=p, layout=layout)

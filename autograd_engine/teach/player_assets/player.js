@@ -45,6 +45,11 @@
   var frame = 0, timer = null, quiz = false;
   var attempted = new Array(E).fill(false), scored = new Array(E).fill(false);
   var resolved = new Array(E).fill(false), wrong = new Array(E).fill(false), revealed = new Array(E).fill(false);
+  // the quiz's options, from play(quiz=, ask=, hints=): steps not asked are shown as answered;
+  // a wrong answer stays in the box (typed); quiz.js names a misconception from the wrong ones
+  var Q = D.quiz || {}, HINTS = Q.hints !== false, SKIP = Q.skip || [], ASKED = E - SKIP.length;
+  var typed = new Array(E).fill("");
+  SKIP.forEach(function (k) { resolved[k] = true; });
 
   function name(i) { return D.nodes[i].name; }
   function d(z, x) { return "∂" + z + "/∂" + x; }
@@ -167,7 +172,7 @@
       text("upstream", upKnown ? s.text.upstream : "?");
       text("local-name", d(z, x));
       text("local", open ? s.text.local : "?");
-      if (open || wrong[k]) text("rule", ruleText(s, open));
+      if ((open || wrong[k]) && (HINTS || !quiz || resolved[k])) text("rule", ruleText(s, open));
       text("contribution-name", d("L", z) + " · " + d(z, x) + " = " +
         (upKnown ? s.text.upstream : "?") + " · " + (open ? s.text.local : "?"));
       text("contribution", open ? s.text.contribution : "?");
@@ -179,8 +184,9 @@
         text("question", (ask ? d("L", x) + " after this step" : d("L", z) + " · " + d(z, x)) + " = ");
         if (wrong[k] && !resolved[k]) {
           $("feedback").className = "wrong";
-          text("feedback", "Not quite. The rule: " + ruleText(s, false) +
-            ". The contribution is ∂L/∂z · ∂z/∂x; the parent's new gradient is its gradient before plus the contribution.");
+          text("feedback", HINTS ? "Not quite. The rule: " + ruleText(s, false) +
+            ". The contribution is ∂L/∂z · ∂z/∂x; the parent's new gradient is its gradient before plus the contribution."
+            : "Not quite: try again, or reveal.");
         } else if (resolved[k]) {
           $("feedback").className = "right";
           text("feedback", revealed[k] ? "Revealed (no point)." : scored[k] ? "Right!" : "Right (on a second try: no point).");
@@ -191,7 +197,12 @@
       var leaves = [];
       D.nodes.forEach(function (n, i) { if (n.leaf) leaves.push(i); });
       what = "Done: every edge has carried its gradient; the gradients of " + name(ROOT) + ":";
-      if (quiz) what += "   Quiz score: " + score() + " of " + E + (countRevealed() ? " (" + countRevealed() + " revealed)" : "");
+      if (quiz) {
+        var left = 0;
+        for (var q = 0; q < E; q++) if (!attempted[q] && SKIP.indexOf(q) < 0) left++;
+        what += "   Quiz score: " + score() + " of " + ASKED + (countRevealed() ? " (" + countRevealed() + " revealed)" : "") +
+          (left ? "; " + left + " of " + ASKED + " steps left unanswered" : "; every step answered");
+      }
       rows(["row-forward"].concat(leaves.some(function (i) { return D.nodes[i].held; }) ? ["row-bind"] : []));
       th("forward-rule", "gradients");
       var shown = leaves.slice(0, 16).map(function (i) {
@@ -208,7 +219,7 @@
     text("what", what);
     text("phase", phase);
     text("frame-text", f + " / " + DONE);
-    text("score", quiz ? "score " + score() + " / " + E : "");
+    text("score", quiz ? "score " + score() + " / " + ASKED : "");
     var onEdge = f >= FIRST && f < DONE;
     $("answer").disabled = $("check").disabled = !onEdge || resolved[f - FIRST];
     $("reveal").disabled = !(onEdge ? !resolved[f - FIRST] : f === DONE);
@@ -237,7 +248,8 @@
     $("scrub").value = String(frame);
     document.body.setAttribute("data-frame", String(frame));
     document.body.setAttribute("data-step", step ? String(frame - FIRST + 1) : "");
-    if (quiz && step && !resolved[frame - FIRST]) $("answer").value = "";
+    if (quiz && step && !resolved[frame - FIRST]) $("answer").value = typed[frame - FIRST];
+    $("answer").classList.toggle("wrong", !!(quiz && step && !resolved[frame - FIRST] && typed[frame - FIRST]));
     follow(step);
   }
 
@@ -282,11 +294,11 @@
     var truth = $("ask").value === "after" ? s.after : s.contribution;
     var right = Math.abs(a - truth) <= TOLERANCE.abs + TOLERANCE.rel * Math.abs(truth);
     if (!attempted[k]) { attempted[k] = true; scored[k] = right; }
-    if (right) resolved[k] = true; else wrong[k] = true;
+    if (right) resolved[k] = true; else { wrong[k] = true; typed[k] = $("answer").value; }
     go(frame);
     if (!right) {
-      $("answer").value = String($("answer").value);
       $("answer").focus();
+      document.dispatchEvent(new CustomEvent("quiz:wrong", { detail: { step: k, answer: a, ask: $("ask").value } }));
     }
   }
   function reveal() {
@@ -339,6 +351,7 @@
     if (ev.key === " " && ev.target && ev.target.tagName === "BUTTON") ev.preventDefault();
   });
   document.body.classList.toggle("fit", $("fit").checked);
+  if (Q.start) $("quiz").checked = true;  // play(quiz=True): the page opens in quiz mode
   quiz = $("quiz").checked;  // a reload may keep the checkbox ticked
   document.body.classList.toggle("quiz", quiz);
   text("speed-text", SPEEDS[+$("speed").value]);
