@@ -153,7 +153,7 @@ TABLE: tuple[Rule, ...] = (
     rule("neg",        "−",     "x",      "-x",                         "-1.0",
          method="__neg__", torch="-x", words="negate"),
     rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, m.where(n == 0, 1.0, n - 1))",  # n a number; x⁰: 0·x¹ = 0, also at 0
-         domain="x ≠ 0 for n < 0, x > 0 for a fractional n (0 ** n with n > 1 is 0, slope 0), "
+         domain="x > 0 for a fractional n (x = 0 too when n > 1), x ≠ 0 for n < 0, "
                 "and a finite result",
          method="_pow", torch="x ** n", words="power rule n·xⁿ⁻¹"),
     rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(m.where(a == 0, 1.0, a))",       # a a number; ln 1 = 0 at a = 0

@@ -27,7 +27,8 @@ from typing import Sequence
 
 from ..rules import RULES
 from ..value import Value
-from .walkthrough import _computation_order, backward_steps
+from ..backprop import forward_order
+from .walkthrough import backward_steps
 
 VALUES = tuple(x / 2 for x in range(-8, 9) if x not in (0, 2))
 """The inputs drawn from: integers and halves from −4 to 4, without 0 and 1."""
@@ -42,7 +43,7 @@ def rebuild(root: Value, values: Sequence[float]) -> Value:
     """``root``'s graph again, its inputs (leaves, in computation order) set to ``values``:
     every op applied through its rule (``Value.apply``; ``Value.sum``/``Value.dot`` for the n-ary
     ones), labels kept.  A value outside an op's domain is the op's ValueError."""
-    order = _computation_order(root)
+    order = forward_order(root)
     leaves = [v for v in order if v.is_leaf()]
     if len(values) != len(leaves):
         raise ValueError(f"rebuild: {len(values)} values for a graph of {len(leaves)} inputs")
@@ -134,7 +135,7 @@ def variants(root: Value, n: int, seed: int = 0, *, allow_trivial: bool = False)
         raise ValueError(f"variants: n must be an int from 1 to 1000, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"variants: seed must be an int, got {seed!r}")
-    leaves = [v for v in _computation_order(root) if v.is_leaf()]
+    leaves = [v for v in forward_order(root) if v.is_leaf()]
     pool = TRIVIAL_VALUES if allow_trivial else VALUES
     rng = random.Random(seed)
     found: list[Value] = []
@@ -164,7 +165,7 @@ def variants(root: Value, n: int, seed: int = 0, *, allow_trivial: bool = False)
 
 def leaf_values(root: Value) -> dict[str, float]:
     """The inputs of ``root``'s graph by name (label), in computation order."""
-    return {v.label: v.data for v in _computation_order(root) if v.is_leaf()}
+    return {v.label: v.data for v in forward_order(root) if v.is_leaf()}
 
 
 def is_exact(x: float) -> bool:

@@ -97,9 +97,9 @@ def sheet(root: Value, blanks="grad", grad: float = 1.0, title: str | None = Non
         for v, g in zip(order, held):
             v.grad = g
     names = node_names(root)
-    from .walkthrough import _computation_order  # inputs first, each node after its inputs
+    from ..backprop import forward_order  # inputs first, each node after its inputs
 
-    forward = _computation_order(root)
+    forward = forward_order(root)
     graph = [(names[v], definition(v, names), Cell(number(v.data), "data" in kinds and not v.is_leaf()),
               Cell(number(final[v]), "grad" in kinds and v is not root)) for v in forward]
     g, loc = "grad" in kinds, "local" in kinds
