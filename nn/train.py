@@ -31,6 +31,7 @@ from .data import Dataset, batches
 from .losses import Loss, get_loss, l2 as l2_term, mean
 from .module import Module
 from .optim import DivergenceError, Optimizer
+from .snapshots import Recorder, check_snapshots
 
 
 @dataclass
@@ -51,6 +52,7 @@ class History:
     steps: int = 0  # optimizer steps taken (batches seen)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
+    snapshots: list[dict] = field(default_factory=list)  # fit(snapshots=K): see nn.snapshots
 
     @property
     def epochs(self) -> int:
@@ -261,7 +263,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         compiled: bool = False, progress: Optional[bool] = None, l2: float = 0.0,
         shuffle: bool = True, seed: int = 0,
         on_epoch: Optional[Callable[[int, History], None]] = None,
-        backend: str = "numpy") -> History:
+        backend: str = "numpy", snapshots: Optional[int] = None) -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
     Each epoch: for every mini-batch (the backprop chapter's Figure 6.7), zero the gradients, forward, the
@@ -276,7 +278,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     (``backend="torch"``: the tape on PyTorch tensors, needs the ``[torch]`` extra);
     ``progress`` True/False forces the tqdm bar on/off (default: on when stderr is a
     terminal); ``seed`` fixes the batch order (reshuffled every epoch when ``shuffle``);
-    ``on_epoch(epoch, history)`` is called after each epoch.  Returns the :class:`History`.
+    ``on_epoch(epoch, history)`` is called after each epoch; ``snapshots=K`` keeps at most K
+    evenly spaced states of the run in ``History.snapshots`` (epoch 0 and the final state
+    included; parameters, step, epoch, training/validation loss and accuracy: see
+    :mod:`nn.snapshots`), for :func:`nn.training_view`.  Returns the :class:`History`.
 
     Training that diverges stops with a :class:`~nn.optim.DivergenceError` (a ValueError)
     naming the epoch, the step and, where one is to blame, the parameter: an optimizer step
@@ -287,6 +292,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     L = get_loss(loss)
     nin, _ = _sizes(model)
     _check_fit_args(model, optimizer, epochs, batch_size, l2, early_stopping, val)
+    check_snapshots(snapshots)
     train = _dataset(train, "train", nin)
     val = _dataset(val, "val", nin) if val is not None else None
     if backend != "numpy" and not compiled:
@@ -300,6 +306,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     rng = random.Random(seed)
     hist = History()
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
+    recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
+    if recorder is not None:
+        recorder.epoch_end(0, 0)
+    steps_at = [0]  # optimizer steps done after each epoch
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):
@@ -336,6 +346,9 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             if bar is not None:
                 bar.set_postfix(shown, refresh=False)
                 bar.update(1)
+            steps_at.append(hist.steps)
+            if recorder is not None:
+                recorder.epoch_end(epoch + 1, hist.steps)
             if on_epoch is not None:
                 on_epoch(epoch, hist)
             if early_stopping is not None and waited >= early_stopping:
@@ -350,6 +363,9 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         hist.best_epoch = best_epoch
     else:
         hist.best_epoch = hist.epochs - 1
+    if recorder is not None:
+        done = hist.best_epoch + 1
+        hist.snapshots = recorder.finish(done, steps_at[done])
     return hist
 
 
