@@ -53,6 +53,7 @@ class History:
     best_epoch: Optional[int] = None
     stopped_early: bool = False
     snapshots: list[dict] = field(default_factory=list)  # fit(snapshots=K): see nn.snapshots
+    loss_name: Optional[str] = None  # the loss trained on (nn.LOSSES' name), for the training view
 
     @property
     def epochs(self) -> int:
@@ -304,7 +305,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         engine.targets(val)
     names = {id(p): name for name, p in model.named_parameters()}
     rng = random.Random(seed)
-    hist = History()
+    hist = History(loss_name=L.name)
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
     recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
     if recorder is not None:
