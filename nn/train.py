@@ -264,7 +264,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         compiled: bool = False, progress: Optional[bool] = None, l2: float = 0.0,
         shuffle: bool = True, seed: int = 0,
         on_epoch: Optional[Callable[[int, History], None]] = None,
-        backend: str = "numpy", snapshots: Optional[int] = None) -> History:
+        backend: str = "numpy", snapshots: Optional[int] = None, live: bool = False) -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
     Each epoch: for every mini-batch (the backprop chapter's Figure 6.7), zero the gradients, forward, the
@@ -282,7 +282,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     ``on_epoch(epoch, history)`` is called after each epoch; ``snapshots=K`` keeps at most K
     evenly spaced states of the run in ``History.snapshots`` (epoch 0 and the final state
     included; parameters, step, epoch, training/validation loss and accuracy: see
-    :mod:`nn.snapshots`), for :func:`nn.training_view`.  Returns the :class:`History`.
+    :mod:`nn.snapshots`), for :func:`nn.training_view`; ``live=True`` shows that view in a
+    notebook while training runs, redrawn a few times a second at most
+    (:class:`nn.training_view.LiveView`; outside a notebook it shows nothing).  Returns the
+    :class:`History`.
 
     Training that diverges stops with a :class:`~nn.optim.DivergenceError` (a ValueError)
     naming the epoch, the step and, where one is to blame, the parameter: an optimizer step
@@ -307,6 +310,10 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     rng = random.Random(seed)
     hist = History(loss_name=L.name)
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
+    if live:
+        from .training_view import LiveView  # the page, only when asked for
+
+        on_epoch = LiveView(model, train, val, loss=L.name, epochs=epochs, evaluate=engine.evaluate, then=on_epoch)
     recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
     if recorder is not None:
         recorder.epoch_end(0, 0)

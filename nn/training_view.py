@@ -215,3 +215,81 @@ def training_view(model, train, history: History, *, val=None, loss=None,
     it was trained on, ``loss`` defaults to the one fit used.  Show it in a notebook or
     ``.save("run.html")``."""
     return TrainingView(training_data(model, train, history, val=val, loss=loss, title=title))
+
+
+# ---- live, in a notebook -----------------------------------------------------------------------
+def _notebook_display():
+    """IPython's ``display`` when a kernel is running, else None (a script, a terminal, CI)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return None
+    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return None
+
+    def show(view: TrainingView, handle):
+        if handle is None:
+            return display(HTML(view._repr_html_()), display_id=True)
+        handle.update(HTML(view._repr_html_()))
+        return handle
+    return show
+
+
+class LiveView:
+    """``on_epoch`` for :func:`nn.fit` that shows the training view while the run goes on
+    (``fit(..., live=True)`` makes one): after each epoch it records the model's parameters
+    and, at most once every ``min_interval`` seconds (and after the last epoch), redraws the
+    page in place in the notebook's output (an IPython display handle).  Outside a notebook
+    it only records.  At most ``snapshots`` states are kept: when full, every other one is
+    dropped (the first and the newest stay), so memory is bounded however long the run."""
+
+    def __init__(self, model, train, val=None, *, loss: str = "hinge", epochs: Optional[int] = None,
+                 snapshots: int = 100, min_interval: float = 0.25, evaluate=None, then=None,
+                 display=None) -> None:
+        if isinstance(snapshots, bool) or not isinstance(snapshots, int) or snapshots < 2:
+            raise ValueError(f"LiveView: snapshots must be an int ≥ 2, got {snapshots!r}")
+        if isinstance(min_interval, bool) or not isinstance(min_interval, (int, float)) or not min_interval >= 0:
+            raise ValueError(f"LiveView: min_interval must be a number of seconds ≥ 0, got {min_interval!r}")
+        from .train import evaluate as nn_evaluate
+
+        self.model, self.train, self.val, self.loss = model, _dataset(train, "train"), val, loss
+        self.epochs, self.k, self.min_interval, self.then = epochs, snapshots, float(min_interval), then
+        self.evaluate = evaluate or (lambda data: nn_evaluate(model, loss, data))
+        self.params = model.parameters()
+        self.history = History(loss_name=loss)
+        self.updates = 0
+        self._display = display if display is not None else _notebook_display()
+        self._handle = None
+        self._last = -math.inf
+        self._record(0, 0)
+
+    def _record(self, epoch: int, step: int) -> None:
+        loss, acc = self.evaluate(self.train)
+        vl, va = self.evaluate(_dataset(self.val, "val")) if self.val is not None else (None, None)
+        snaps = self.history.snapshots
+        if len(snaps) >= self.k:  # thin: keep the first and every other one after it
+            snaps[:] = snaps[::2]
+        snaps.append({"step": step, "epoch": epoch, "params": [p.data for p in self.params],
+                      "loss": loss, "accuracy": acc, "val_loss": vl, "val_accuracy": va})
+
+    def __call__(self, epoch: int, history: History) -> None:
+        import time
+
+        self._record(epoch + 1, history.steps)
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            setattr(self.history, key, list(getattr(history, key)))
+        now = time.monotonic()
+        last_epoch = self.epochs is not None and epoch + 1 >= self.epochs
+        if self._display is not None and (last_epoch or now - self._last >= self.min_interval):
+            self._last = now
+            self.updates += 1
+            self._handle = self._display(self.view(), self._handle)
+        if self.then is not None:
+            self.then(epoch, history)
+
+    def view(self) -> TrainingView:
+        """The page as it stands: every state recorded so far, opened at the newest."""
+        data = training_data(self.model, self.train, self.history, val=self.val, loss=self.loss)
+        data["start"] = "last"
+        return TrainingView(data)

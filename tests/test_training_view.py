@@ -364,3 +364,42 @@ def test_a_page_of_200_snapshots_of_a_16_16_mlp_is_small_and_opens_quickly(open_
     assert page.seconds < 6.0  # ~0.3 s on an idle machine; loose, the test machines are shared
     page.page.keyboard.press("End")
     assert page.js("() => window.trainingView.state().k") == 199
+
+
+# ---- live in a notebook ------------------------------------------------------------------------
+def test_fit_live_redraws_in_place_at_a_bounded_rate(monkeypatch):
+    import importlib
+
+    tv = importlib.import_module("nn.training_view")  # the module (nn.training_view is the function)
+
+    shown = []
+
+    def fake_display(view, handle):
+        shown.append((view, handle))
+        return "handle"
+    monkeypatch.setattr(tv, "_notebook_display", lambda: fake_display)
+    model = nn.MLP(2, [4, 1], seed=0)
+    train = nn.moons(20, seed=1)
+    seen = []
+    h = nn.fit(model, "hinge", nn.SGD(model.parameters(), lr=0.1), train, epochs=30, live=True,
+               on_epoch=lambda e, hist: seen.append(e))
+    assert seen == list(range(30))  # the caller's own on_epoch still runs
+    assert 2 <= len(shown) < 30  # the first epoch, then at most one every 0.25 s, and the last
+    assert shown[0][1] is None and all(handle == "handle" for _, handle in shown[1:])  # updated in place
+    last = shown[-1][0].data
+    assert last["start"] == "last" and last["snapshots"][-1]["params"] == [p.data for p in model.parameters()]
+    assert last["snapshots"][-1]["epoch"] == 30 and h.epochs == 30
+
+
+def test_a_live_view_keeps_a_bounded_number_of_states_and_is_quiet_outside_a_notebook():
+    model = nn.MLP(2, [3, 1], seed=0)
+    train = nn.moons(10, seed=1)
+    live = nn.LiveView(model, train, loss="hinge", snapshots=8, min_interval=0)
+    assert live._display is None  # no kernel here: nothing is shown, nothing fails
+    nn.fit(model, "hinge", nn.SGD(model.parameters(), lr=0.1), train, epochs=40, on_epoch=live)
+    snaps = live.history.snapshots
+    assert len(snaps) <= 8 and snaps[0]["epoch"] == 0 and snaps[-1]["epoch"] == 40
+    assert [s["epoch"] for s in snaps] == sorted(s["epoch"] for s in snaps)
+    assert live.updates == 0
+    with pytest.raises(ValueError, match="snapshots"):
+        nn.LiveView(model, train, snapshots=1)

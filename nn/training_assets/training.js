@@ -62,7 +62,7 @@
   function target(label) { return D.targets[String(label)].slice(); }
 
   // ---- state --------------------------------------------------------------------------------
-  let k = 0, edits = {}, timer = null, point = null, grid = null, pending = false;
+  let k = D.start === "last" ? K - 1 : 0, edits = {}, timer = null, point = null, grid = null, pending = false;
   let chosen = {l: 1, j: 0, k: 0, bias: false};
   const score = {right: 0, asked: 0};
   const params = () => { const p = D.snapshots[k].params.slice(); for (const i in edits) p[i] = edits[i]; return p; };
