@@ -403,3 +403,23 @@ def test_a_live_view_keeps_a_bounded_number_of_states_and_is_quiet_outside_a_not
     assert live.updates == 0
     with pytest.raises(ValueError, match="snapshots"):
         nn.LiveView(model, train, snapshots=1)
+
+
+# ---- the command line --------------------------------------------------------------------------
+def test_train_html_writes_the_page_of_the_run(tmp_path):
+    import subprocess
+    import sys
+
+    page, model_path = tmp_path / "run.html", tmp_path / "model.json"
+    args = [sys.executable, "-m", "autograd_engine.cli", "train", "moons", "--samples", "40", "--hidden", "4",
+            "--epochs", "12", "--seed", "1", "--compiled", "--snapshots", "5", "--save", str(model_path),
+            "--html", str(page)]
+    run_ = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert run_.returncode == 0, run_.stderr
+    assert f"saved the training view (5 snapshots) to {page}" in run_.stdout
+    data = json.loads(re.search(r'id="training-data">(.*?)</script>', page.read_text(encoding="utf-8"), re.S).group(1))
+    assert [s["epoch"] for s in data["snapshots"]] == [0, 3, 6, 9, 12]
+    assert data["snapshots"][-1]["params"] == [p.data for p in nn.load(model_path).parameters()]
+    bad = subprocess.run(args[:-1] + [str(tmp_path / "no" / "run.html")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "argument --html: the directory" in bad.stderr and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
