@@ -131,7 +131,9 @@
   }
 
   // ---- the diagram --------------------------------------------------------------------------
-  const NS = "http://www.w3.org/2000/svg", TH = 40, COL = 150, ROW = 50;
+  // thumbnails shrink for wide layers, so 16 units fit in about 550 px
+  const NS = "http://www.w3.org/2000/svg", WIDEST = Math.max(...D.sizes.slice(1));
+  const TH = Math.max(22, Math.min(40, Math.floor(540 / WIDEST) - 4)), ROW = TH + 6, COL = 130;
   const height = Math.max(...D.sizes) * ROW + 20, pos = [];
   const lines = [], thumbs = [null];
   function setupDiagram() {
