@@ -182,8 +182,9 @@ class TrainingView:
     """A training run as a page: ``.html``, ``.data``; shown inline in a notebook (a sandboxed
     ``<iframe srcdoc>``) and written with :meth:`save`."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, model=None) -> None:
         self.data = data
+        self.model = model
         self.html = page(data)
 
     def __repr__(self) -> str:
@@ -193,6 +194,40 @@ class TrainingView:
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
                 f'title="{html.escape(self.data["title"], quote=True)}" '
                 f'style="width: 100%; height: 820px; border: 1px solid #ddd;"></iframe>')
+
+    def player(self, k: int, x, target, *, max_nodes: int = 5000):
+        """One click further: the scalar graph of one sample's loss at snapshot ``k`` in the
+        backprop player (:func:`autograd_engine.play`), stepping edge by edge — the names of
+        the page and of ``layers_backprop`` (``w[l][j][k]``, ``z[l][j]``, ``a[l][j]``); the
+        final gradient of each ``w[l][j][k]`` is the page's ∂C/∂w.  ``target`` is a class
+        label or a target vector, as ``layers_backprop.algorithm1`` takes it.  Needs the
+        [viz] extra; the model's parameters are left as they were."""
+        from autograd_engine.teach.player import play
+
+        from .layers_backprop import target_vector
+
+        if self.model is None:
+            raise ValueError("TrainingView.player: this view was made without its model")
+        snaps = self.data["snapshots"]
+        if isinstance(k, bool) or not isinstance(k, int) or not -len(snaps) <= k < len(snaps):
+            raise ValueError(f"TrainingView.player: k must be a snapshot index 0..{len(snaps) - 1}, got {k!r}")
+        loss = get_loss(self.data["loss"])
+        nout = self.data["sizes"][-1]
+        if isinstance(target, int) and not isinstance(target, bool) and self.data["loss"] != "cross_entropy":
+            target = loss.target(target, nout)
+        t = target_vector(loss.name, target, nout).tolist()
+        params = self.model.parameters()
+        saved = [p.data for p in params]
+        try:
+            for p, v in zip(params, snaps[k]["params"]):
+                p.data = v
+            root = loss.fn(self.model.trace(x).output, t)
+            root.label = "C"
+            return play(root, max_nodes=max_nodes, title=f"C at snapshot {k + 1 if k >= 0 else len(snaps) + k + 1}, "
+                                                           f"x = {list(x)}, t = {t}")
+        finally:
+            for p, v in zip(params, saved):
+                p.data = v
 
     def save(self, path: PathLike) -> Path:
         """Write the page to ``path`` atomically (the old file or the whole new one). Returns it."""
@@ -214,7 +249,7 @@ def training_view(model, train, history: History, *, val=None, loss=None,
     structure; the numbers come from ``history.snapshots``), ``train`` (and ``val``) the data
     it was trained on, ``loss`` defaults to the one fit used.  Show it in a notebook or
     ``.save("run.html")``."""
-    return TrainingView(training_data(model, train, history, val=val, loss=loss, title=title))
+    return TrainingView(training_data(model, train, history, val=val, loss=loss, title=title), model)
 
 
 # ---- live, in a notebook -----------------------------------------------------------------------
@@ -292,4 +327,4 @@ class LiveView:
         """The page as it stands: every state recorded so far, opened at the newest."""
         data = training_data(self.model, self.train, self.history, val=self.val, loss=self.loss)
         data["start"] = "last"
-        return TrainingView(data)
+        return TrainingView(data, self.model)

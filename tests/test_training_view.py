@@ -423,3 +423,26 @@ def test_train_html_writes_the_page_of_the_run(tmp_path):
     bad = subprocess.run(args[:-1] + [str(tmp_path / "no" / "run.html")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "argument --html: the directory" in bad.stderr and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+# ---- one click further: the sample's scalar graph in the backprop player -------------------------
+def test_a_samples_player_ends_with_the_pages_gradients(open_view):
+    pytest.importorskip("graphviz")
+    model, train, val, h = run(sizes=(2, [3, 1]), epochs=4, k=3)
+    view = nn.training_view(model, train, h, val=val)
+    before = [p.data for p in model.parameters()]
+    x, label = train.X[0], train.y[0]
+    player = view.player(1, x, label)
+    assert [p.data for p in model.parameters()] == before  # the model is left as it was
+    final = {n["label"]: n["final"] for n in player.data["nodes"] if n["label"]}
+    page = open_view(view)
+    got = page.js("([x, t]) => window.trainingView.sample(1, x, t)", [x, LOSSES["hinge"].target(label, 1)])
+    assert math.isclose(final["w[2][1][3]"], got["dW"][2][0][2], abs_tol=1e-12)
+    assert math.isclose(final["w[1][2][1]"], got["dW"][1][1][0], abs_tol=1e-12)
+    assert math.isclose(final["z[1][2]"], got["delta"][1][1], abs_tol=1e-12)
+    assert math.isclose(player.data["nodes"][player.data["root"]]["data"], got["loss"], abs_tol=1e-12)
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 20, box["y"] + 20)
+    assert "view.player(0, [" in page.page.text_content("#detail-more")
+    with pytest.raises(ValueError, match="snapshot index"):
+        view.player(3, x, label)

@@ -220,6 +220,7 @@
   function drawDetail(N) {
     const table = $("detail");
     table.replaceChildren();
+    $("detail-more").textContent = "";
     if (!point) return;
     const r = backprop(N, point.x, point.t);
     $("detail-head").textContent = `x = (${point.x.map(num).join(", ")}), ${point.label}, t = (${point.t.map(num).join(", ")}): C = ${num(r.loss)}`;
@@ -240,6 +241,8 @@
     cell(tr, `∂C/∂${chosenName()} = ${how}`, true); cell(tr, num(g));
     tr.id = "detail-grad";
     table.appendChild(tr);
+    $("detail-more").textContent = `One step further, this sample's scalar graph edge by edge in the backprop player: ` +
+      `view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]) in Python.`;
   }
 
   // ---- showing a snapshot -------------------------------------------------------------------
