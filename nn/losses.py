@@ -160,7 +160,7 @@ def loss_formula_fn(name: str) -> Callable:
     ``rules.rule`` compiles a row), for a backend ``m`` with the names the text uses."""
     f = LOSS_FORMULAS[name]
     fn = _COMPILED.get(name)
-    if fn is None or fn.__formula__ is not f:
+    if fn is None or getattr(fn, "__formula__", None) is not f:  # text replaced at run time: recompiled
         source = f"def {name}_formula(m, a, t):\n    return {f.C}, {f.grad}\n"
         namespace: dict = {}
         exec(compile(source, f"<loss {name}>", "exec"), namespace)

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from autograd_engine.files import atomic_write
-from autograd_engine.rules_js import PRELUDE_JS, expression, rules_javascript
+from autograd_engine.rules_js import expression, rules_javascript
 from autograd_engine.teach.player import json_for_script
 
 from .data import Dataset
@@ -144,12 +144,9 @@ def training_data(model, train, history: History, val=None, loss=None, title: Op
         "version": 1,
         "title": title if title is not None else f"{type(model).__name__}{list(net.sizes)} learning ({L.name})",
         "loss": L.name, "sizes": list(net.sizes), "activations": acts, "index": index,
-        "names": [[f"w[{l}][{j}][k]" for j in range(1, len(ns) + 1)] for l, ns in enumerate(layers, 1)],
         "predict": _predict_kind(L.name, nout), "classes": classes, "targets": targets,
         "plane": _plane(every) if nin == 2 else None,
         "train": points(train), "val": points(val), "snapshots": records,
-        "curves": {"loss": history.loss, "val_loss": history.val_loss, "accuracy": history.accuracy,
-                   "val_accuracy": history.val_accuracy},
     }
 
 
@@ -174,7 +171,6 @@ def page(data: dict) -> str:
     generated = rules_javascript() + losses_javascript()
     parts = {"TITLE": html.escape(data["title"]), "CSS": _asset("training.css"), "GENERATED": generated,
              "JS": _asset("training.js"), "DATA": json_for_script(data)}
-    assert PRELUDE_JS.strip() in generated
     return re.sub(r"\{\{(TITLE|CSS|GENERATED|JS|DATA)\}\}", lambda m: parts[m.group(1)], _asset("training.html"))
 
 
@@ -312,8 +308,6 @@ class LiveView:
         import time
 
         self._record(epoch + 1, history.steps)
-        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            setattr(self.history, key, list(getattr(history, key)))
         now = time.monotonic()
         last_epoch = self.epochs is not None and epoch + 1 >= self.epochs
         if self._display is not None and (last_epoch or now - self._last >= self.min_interval):

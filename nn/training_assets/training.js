@@ -18,12 +18,13 @@
     }
     return {W, b};
   }
-  function act(l, z) {  // [a, S'(z)] from the activation's rule
-    const A = D.activations[l - 1];
-    if (!A.rule) return [z, 1.0];
-    const r = RULES[A.rule](z, ...A.extra);
-    return [r[0], r[1]];
-  }
+  // [a, S'(z)] of layer l's activation, from its rule (linear: [z, 1])
+  const ACTS = [null, ...D.activations.map(A => {
+    if (!A.rule) return z => [z, 1.0];
+    const f = RULES[A.rule], e = A.extra;
+    return e.length ? (z => f(z, ...e)) : f;
+  })];
+  const act = (l, z) => ACTS[l](z);
   function forward(N, x) {
     const z = [null], a = [x.slice()], sp = [null];
     for (let l = 1; l <= L; l++) {
@@ -100,21 +101,32 @@
     }
     return {xs, ys, out, units};
   }
-  function shade(v, scale) {  // a diverging colour: blue > 0 > orange, white at 0
+  function rgb(v, scale) {  // a diverging colour: blue > 0 > orange, white at 0
     const s = Math.max(-1, Math.min(1, v / (scale || 1))), base = s >= 0 ? BLUE : ORANGE, w = Math.abs(s) * 0.75;
-    return `rgb(${base.map(c => Math.round(255 + (c - 255) * w)).join(",")})`;
+    return base.map(c => Math.round(255 + (c - 255) * w));
+  }
+  const shade = (v, scale) => `rgb(${rgb(v, scale).join(",")})`;
+  // a G x G picture, one pixel a cell, drawn through ImageData (one call, not G*G fillRects)
+  const cells = document.createElement("canvas");
+  cells.width = G; cells.height = G;
+  function paint(colour) {  // colour(r, q) -> [r, g, b]
+    const g = cells.getContext("2d"), img = g.createImageData(G, G);
+    for (let r = 0; r < G; r++) for (let q = 0; q < G; q++) {
+      const c = colour(r, q), o = 4 * (r * G + q);
+      img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = 255;
+    }
+    g.putImageData(img, 0, 0);
+    return cells;
   }
   function drawPlane() {
-    const c = $("plane"), g = c.getContext("2d"), cw = c.width / G, ch = c.height / G;
+    const c = $("plane"), g = c.getContext("2d");
     const thr = D.predict === "half" ? 0.5 : 0;
-    for (let r = 0; r < G; r++) for (let q = 0; q < G; q++) {
+    g.imageSmoothingEnabled = false;
+    g.drawImage(paint((r, q) => {
       const out = grid.out[r][q];
-      if (D.predict === "argmax") {
-        const cls = predictClass(out), base = PALETTE[cls % PALETTE.length];
-        g.fillStyle = `rgb(${base.map(v => Math.round(255 + (v - 255) * 0.35)).join(",")})`;
-      } else g.fillStyle = shade(out[0] - thr, 1);
-      g.fillRect(q * cw, r * ch, cw + 0.5, ch + 0.5);
-    }
+      if (D.predict !== "argmax") return rgb(out[0] - thr, 1);
+      return PALETTE[predictClass(out) % PALETTE.length].map(v => Math.round(255 + (v - 255) * 0.35));
+    }), 0, 0, c.width, c.height);
     const dot = (data, filled) => data && data.X.forEach((x, m) => {
       const [px, py] = toPx(x[0], x[1], c), col = PALETTE[D.classes.indexOf(data.y[m]) % PALETTE.length];
       g.beginPath(); g.arc(px, py, 3.5, 0, 2 * Math.PI);
@@ -189,8 +201,8 @@
       const u = grid.units[l][j];
       let m = 1e-12;
       for (const v of u) m = Math.max(m, Math.abs(v));
-      const s = TH / G;
-      for (let r = 0; r < G; r++) for (let q = 0; q < G; q++) { g.fillStyle = shade(u[r * G + q], m); g.fillRect(q * s, r * s, s + 0.5, s + 0.5); }
+      g.imageSmoothingEnabled = false;
+      g.drawImage(paint((r, q) => rgb(u[r * G + q], m)), 0, 0, TH, TH);
     });
   }
 
@@ -313,7 +325,8 @@
   $("weight").addEventListener("input", e => { edits[chosenIndex()] = +e.target.value; render(); });
   $("reset").addEventListener("click", () => { edits = {}; render(); });
   document.addEventListener("keydown", e => {
-    if (e.target instanceof HTMLInputElement && e.target.type !== "range" && e.target.type !== "checkbox") return;
+    // the weight's slider keeps its own arrow keys (nudging the weight); text fields theirs
+    if (e.target instanceof HTMLSelectElement || (e.target instanceof HTMLInputElement && (e.target.id === "weight" || (e.target.type !== "range" && e.target.type !== "checkbox")))) return;
     const act = {ArrowRight: next, ArrowLeft: () => show(k - 1), Home: () => show(0), End: () => show(K - 1), " ": togglePlay}[e.key];
     if (act) { e.preventDefault(); act(); }
   });
