@@ -49,16 +49,21 @@ class Recorder:
         self.params, self.evaluate, self.train, self.val = list(params), evaluate, train, val
         self.snapshots: list[dict] = []
 
-    def _snapshot(self, epoch: int, step: int) -> dict:
+    def _snapshot(self, epoch: int, step: int, val_result: Optional[tuple] = None) -> dict:
         loss, acc = self.evaluate(self.train)
-        val_loss, val_acc = self.evaluate(self.val) if self.val is not None else (None, None)
+        if self.val is None:
+            val_loss, val_acc = None, None
+        else:
+            val_loss, val_acc = val_result if val_result is not None else self.evaluate(self.val)
         return {"step": step, "epoch": epoch, "params": [p.data for p in self.params],
                 "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc}
 
-    def epoch_end(self, epoch: int, step: int) -> None:
-        """Called with 0 before training and with the number of epochs done after each one."""
+    def epoch_end(self, epoch: int, step: int, val_result: Optional[tuple] = None) -> None:
+        """Called with 0 before training and with the number of epochs done after each one;
+        ``val_result`` is (loss, accuracy) on the validation set at these parameters when the
+        caller has just measured it (fit has), so it is not measured twice."""
         if epoch in self.keep:
-            self.snapshots.append(self._snapshot(epoch, step))
+            self.snapshots.append(self._snapshot(epoch, step, val_result))
 
     def finish(self, epoch: int, step: int) -> list[dict]:
         """The run is over after ``epoch`` epochs and ``step`` steps: make sure the model's final

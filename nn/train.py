@@ -356,7 +356,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
                 bar.update(1)
             steps_at.append(hist.steps)
             if recorder is not None:
-                recorder.epoch_end(epoch + 1, hist.steps)
+                recorder.epoch_end(epoch + 1, hist.steps, None if val is None else (vl, va))
             if on_epoch is not None:
                 on_epoch(epoch, hist)
             if early_stopping is not None and waited >= early_stopping:

@@ -295,9 +295,11 @@ class LiveView:
         self._last = -math.inf
         self._record(0, 0)
 
-    def _record(self, epoch: int, step: int) -> None:
+    def _record(self, epoch: int, step: int, val_result: Optional[tuple] = None) -> None:
         loss, acc = self.evaluate(self.train)
-        vl, va = self.evaluate(_dataset(self.val, "val")) if self.val is not None else (None, None)
+        vl, va = None, None
+        if self.val is not None:  # fit has just measured it at these parameters: not twice
+            vl, va = val_result if val_result is not None else self.evaluate(_dataset(self.val, "val"))
         snaps = self.history.snapshots
         if len(snaps) >= self.k:  # thin: keep the first and every other one after it
             snaps[:] = snaps[::2]
@@ -307,7 +309,8 @@ class LiveView:
     def __call__(self, epoch: int, history: History) -> None:
         import time
 
-        self._record(epoch + 1, history.steps)
+        measured = (history.val_loss[-1], history.val_accuracy[-1]) if history.val_loss and history.val_loss[-1] is not None else None
+        self._record(epoch + 1, history.steps, measured)
         now = time.monotonic()
         last_epoch = self.epochs is not None and epoch + 1 >= self.epochs
         if self._display is not None and (last_epoch or now - self._last >= self.min_interval):
