@@ -259,6 +259,12 @@ def _check_fit_args(model: Module, optimizer, epochs, batch_size, l2, early_stop
             raise ValueError("fit: early_stopping needs a validation set (val=...)")
 
 
+#: What ``fit(live=True)`` shows: ``LIVE_VIEW(model, train, val, loss=, epochs=, evaluate=, then=)``
+#: makes an ``on_epoch``.  :mod:`nn.training_view` sets it to its ``LiveView`` when imported (nn
+#: imports it), so this lower layer never imports the page's module.
+LIVE_VIEW: Optional[Callable[..., Callable[[int, History], None]]] = None
+
+
 def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epochs: int = 100,
         batch_size: Optional[int] = None, val=None, early_stopping: Optional[int] = None,
         compiled: bool = False, progress: Optional[bool] = None, l2: float = 0.0,
@@ -311,9 +317,9 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     hist = History(loss_name=L.name)
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
     if live:
-        from .training_view import LiveView  # the page, only when asked for
-
-        on_epoch = LiveView(model, train, val, loss=L.name, epochs=epochs, evaluate=engine.evaluate, then=on_epoch)
+        if LIVE_VIEW is None:
+            raise ImportError("fit(live=True) needs the training view: import nn.training_view")
+        on_epoch = LIVE_VIEW(model, train, val, loss=L.name, epochs=epochs, evaluate=engine.evaluate, then=on_epoch)
     recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
     if recorder is not None:
         recorder.epoch_end(0, 0)

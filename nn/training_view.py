@@ -46,6 +46,7 @@ from autograd_engine.teach.player import json_for_script
 from .data import Dataset
 from .layers_backprop import ACTIVATION_RULES, _layers_of, network
 from .losses import LOSS_FORMULAS, get_loss
+from . import train as _train
 from .train import History
 
 PathLike = Union[str, os.PathLike]
@@ -325,3 +326,6 @@ class LiveView:
         data = training_data(self.model, self.train, self.history, val=self.val, loss=self.loss)
         data["start"] = "last"
         return TrainingView(data, self.model)
+
+
+_train.LIVE_VIEW = LiveView  # what fit(live=True) shows (nn.train imports no page)
