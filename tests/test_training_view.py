@@ -446,3 +446,20 @@ def test_a_samples_player_ends_with_the_pages_gradients(open_view):
     assert "view.player(0, [" in page.page.text_content("#detail-more")
     with pytest.raises(ValueError, match="snapshot index"):
         view.player(3, x, label)
+
+
+def test_the_edges_show_each_weights_gradient_at_the_clicked_point(open_view):
+    model, train, val, h = run(sizes=(2, [4, 1]), epochs=4, k=3)
+    page = open_view(nn.training_view(model, train, h, val=val))
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 200, box["y"] + 150)
+    point = page.js("() => window.trainingView.state().point")
+    got = page.js("([x, t]) => window.trainingView.sample(0, x, t)", [point["x"], point["t"]])
+    page.page.select_option("#edge-mode", "gradient")
+    title = page.page.text_content('#edges line[data-l="1"][data-j="2"][data-k="1"] title')
+    assert title.startswith("w[1][3][2] = ") and "δ[1][3] · a[0][2]" in title
+    want = got["dW"][1][2][1]
+    assert math.isclose(float(title.rsplit("= ", 1)[1].split()[0]), want, rel_tol=1e-5, abs_tol=1e-12)
+    widths = page.js("() => [...document.querySelectorAll('#edges line')].map(e => +e.getAttribute('stroke-width'))")
+    grads = [abs(g) for row in got["dW"][1] for g in row] + [abs(g) for row in got["dW"][2] for g in row]
+    assert widths.index(max(widths)) == grads.index(max(grads))  # the widest edge carries the largest |∂C/∂w|

@@ -184,15 +184,20 @@
     }
   }
   function drawDiagram(p) {
-    const N = build(p);
+    // edges show the weights, or (with a clicked point) that point's dC/dw: BP4 edge by edge
+    const N = build(p), r = point ? backprop(N, point.x, point.t) : null;
+    const byGrad = r !== null && $("edge-mode").value === "gradient";
+    const value = (l, j, q) => (byGrad ? r.dW[l][j][q] : N.W[l][j][q]);
     let biggest = 1e-12;
-    for (let l = 1; l <= L; l++) N.W[l].forEach(row => row.forEach(w => { biggest = Math.max(biggest, Math.abs(w)); }));
+    for (let l = 1; l <= L; l++) N.W[l].forEach((row, j) => row.forEach((_, q) => { biggest = Math.max(biggest, Math.abs(value(l, j, q))); }));
     for (const e of lines) {
-      const w = N.W[+e.dataset.l][+e.dataset.j][+e.dataset.k];
-      e.setAttribute("stroke", `rgb(${(w >= 0 ? BLUE : ORANGE).join(",")})`);
-      e.setAttribute("stroke-width", (0.5 + 4 * Math.abs(w) / biggest).toFixed(2));
-      e.setAttribute("stroke-opacity", (0.25 + 0.75 * Math.abs(w) / biggest).toFixed(2));
-      e.classList.toggle("chosen", !chosen.bias && +e.dataset.l === chosen.l && +e.dataset.j === chosen.j && +e.dataset.k === chosen.k);
+      const l = +e.dataset.l, j = +e.dataset.j, q = +e.dataset.k, v = value(l, j, q);
+      e.setAttribute("stroke", `rgb(${(v >= 0 ? BLUE : ORANGE).join(",")})`);
+      e.setAttribute("stroke-width", (0.5 + 4 * Math.abs(v) / biggest).toFixed(2));
+      e.setAttribute("stroke-opacity", (0.25 + 0.75 * Math.abs(v) / biggest).toFixed(2));
+      e.classList.toggle("chosen", !chosen.bias && l === chosen.l && j === chosen.j && q === chosen.k);
+      const name = `w[${l}][${j + 1}][${q + 1}]`;
+      e.firstChild.textContent = `${name} = ${num(N.W[l][j][q])}` + (r ? `; ∂C/∂${name} = δ[${l}][${j + 1}] · a[${l - 1}][${q + 1}] = ${num(r.dW[l][j][q])} at the clicked point` : "");
     }
     for (let l = 1; l <= L; l++) thumbs[l].forEach((c, j) => {
       c.classList.toggle("chosen", chosen.bias && chosen.l === l && chosen.j === j);
@@ -324,6 +329,7 @@
   $("down").addEventListener("click", () => answer(false));
   $("weight").addEventListener("input", e => { edits[chosenIndex()] = +e.target.value; render(); });
   $("reset").addEventListener("click", () => { edits = {}; render(); });
+  $("edge-mode").addEventListener("change", render);
   document.addEventListener("keydown", e => {
     // the weight's slider keeps its own arrow keys (nudging the weight); text fields theirs
     if (e.target instanceof HTMLSelectElement || (e.target instanceof HTMLInputElement && (e.target.id === "weight" || (e.target.type !== "range" && e.target.type !== "checkbox")))) return;
