@@ -26,6 +26,7 @@ from .module import (ACTIVATION_MODULES, ACTIVATIONS, INITS, MLP, Identity, Inco
 from .optim import (OPTIMIZERS, SGD, AdaGrad, Adam, DivergenceError, Optimizer, RMSProp, linear_decay,
                     step_decay)
 from .train import History, evaluate, fit, outputs, predict
+from .training_view import LiveView, TrainingView, training_view
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",
@@ -36,6 +37,6 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdaGrad", "RMSProp", "OPTIMIZERS", "linear_decay", "step_decay",
     "DivergenceError",
     "Dataset", "xor", "moons", "circles", "spirals", "blobs", "DATASETS", "split", "batches",
-    "fit", "evaluate", "predict", "outputs", "History",
+    "fit", "evaluate", "predict", "outputs", "History", "training_view", "TrainingView", "LiveView",
     "save", "load", "load_into",
 ]

@@ -1,7 +1,7 @@
 """``autograd-engine train``: train an MLP on a toy dataset from the command line.
 
     autograd-engine train moons --hidden 16,16 --epochs 100 --lr 0.1 --batch-size 32 \\
-        --optimizer sgd --seed 1337 --save model.json --plot boundary.png
+        --optimizer sgd --seed 1337 --save model.json --plot boundary.png --html run.html
 
 prints a progress bar (on a terminal) and the final training and validation accuracy.
 Every failure is one line on stderr: exit status 2 for a bad argument (checked before
@@ -108,6 +108,10 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--save", metavar="MODEL.json", help="save the trained model")
     p.add_argument("--plot", metavar="IMAGE", help=f"save the decision boundary (matplotlib: {NN_EXTRA})")
+    p.add_argument("--html", metavar="RUN.html",
+                   help=f"save the training view: the run as one self-contained page (NumPy: {NN_EXTRA})")
+    p.add_argument("--snapshots", type=_bounded(int, 2, what="an integer ≥ 2"), default=100,
+                   help="states of the run the --html page keeps (evenly spaced)")
     p.set_defaults(handler=run)
 
 
@@ -120,7 +124,8 @@ def _error(message: str, code: int = 2) -> int:
 
 def _missing_extra(args: argparse.Namespace) -> str | None:
     """What an option needs that is not installed, checked before any training."""
-    needs = [("--compiled", args.compiled, "numpy", "NumPy"), ("--plot", args.plot, "matplotlib", "matplotlib")]
+    needs = [("--compiled", args.compiled, "numpy", "NumPy"), ("--plot", args.plot, "matplotlib", "matplotlib"),
+             ("--html", args.html, "numpy", "NumPy")]
     for flag, asked, module, what in needs:
         if asked:
             try:
@@ -135,7 +140,7 @@ def _finite_points(data) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    for flag, path in (("--save", args.save), ("--plot", args.plot)):
+    for flag, path in (("--save", args.save), ("--plot", args.plot), ("--html", args.html)):
         # checked before training, so a typo does not cost a whole run
         if path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
             return _error(f"argument {flag}: the directory of {path!r} does not exist")
@@ -194,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         hist = fit(model, loss, opt, train, epochs=args.epochs, batch_size=args.batch_size, val=val,
                    early_stopping=args.patience, compiled=args.compiled, l2=args.l2,
-                   progress=False if args.quiet else None, seed=args.seed)
+                   progress=False if args.quiet else None, seed=args.seed,
+                   snapshots=args.snapshots if args.html else None)
         train_loss, train_acc = evaluate(model, loss, train, compiled=args.compiled)
         val_loss, val_acc = evaluate(model, loss, val, compiled=args.compiled)
     except DivergenceError as e:  # the run failed: exit 1, with the step and the parameter
@@ -217,6 +223,11 @@ def run(args: argparse.Namespace) -> int:
             decision_boundary(model, train, loss, path=args.plot, val=val,
                               title=f"{args.dataset}: train {train_acc:.0%}, validation {val_acc:.0%}")
             print(f"saved the decision boundary to {args.plot}")
+        if args.html:
+            from .training_view import training_view
+
+            training_view(model, train, hist, val=val, title=f"{args.dataset}: {model}").save(args.html)
+            print(f"saved the training view ({len(hist.snapshots)} snapshots) to {args.html}")
     except (OSError, ImportError, ValueError) as e:
         return _error(str(e), 1)
     return 0

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Sequence, Union
 from autograd_engine import RULES, Value
 from autograd_engine.checks import finite_float
 
-from .losses import LOSSES, Loss, mean
+from .losses import LOSSES, Loss, loss_formula_fn, mean
 from .module import MLP, Layer, Module, Neuron, PerLayer, Trace
 
 if TYPE_CHECKING:
@@ -294,41 +294,33 @@ def target_vector(loss, target, nout: int) -> "np.ndarray":
     return t
 
 
-def _softmax(a):
+def _loss_math():
+    """The NumPy backend of :data:`~nn.losses.LOSS_FORMULAS`: the rules' array backend plus the
+    reductions ``sum``/``max`` and ``log1p``, ``abs``."""
+    from types import SimpleNamespace
+
     np = _np()
-    e = np.exp(a - a.max())  # shifted by max(a): every exponent ≤ 0, no overflow
-    return e / e.sum()
+    return SimpleNamespace(**{**vars(_array_math()), "sum": np.sum, "max": np.max,
+                              "log1p": np.log1p, "abs": np.abs})
 
 
 def grad_a_C(loss, a_L: "np.ndarray", t: "np.ndarray") -> "np.ndarray":
-    """∇_a C at the output a_L for target t: the books' closed forms (see the module table).
+    """∇_a C at the output a_L for target t: the books' closed forms (see the module table),
+    evaluated from their formula text in :data:`nn.losses.LOSS_FORMULAS` (the same text the
+    training view compiles to JavaScript).
 
     For ``cross_entropy`` it is (Σₖ tₖ)·softmax(a) − t, which is the chapter's y − t for a
     target that sums to 1 (one-hot: the lecture's g − e_y).  The hinge's switch 𝟙[1 − t·a > 0]
     is the relu rule's own (0 exactly at the margin, as the engine's relu′(0) = 0)."""
-    name = _loss_name(loss)
-    if name == "cross_entropy":
-        return t.sum() * _softmax(a_L) - t
-    if name == "mse":
-        return 2.0 * (a_L - t)
-    if name == "bce":
-        return S("sigmoid", a_L) - t
-    return -t * S_prime("relu", 1.0 - t * a_L)  # hinge
+    a = _np().asarray(a_L, dtype=float)
+    return _np().asarray(loss_formula_fn(_loss_name(loss))(_loss_math(), a, t)[1], dtype=float) * _np().ones_like(a)
 
 
 def cost(loss, a_L: "np.ndarray", t: "np.ndarray") -> float:
-    """C for one sample, from the output a_L (stable forms, as ``nn.losses``)."""
-    np = _np()
-    name = _loss_name(loss)
-    if name == "cross_entropy":
-        m = a_L.max()
-        return float(-(t @ (a_L - (m + np.log(np.exp(a_L - m).sum())))))
-    if name == "mse":
-        return float((a_L - t) @ (a_L - t))
-    if name == "bce":
-        s = float(a_L[0])
-        return max(s, 0.0) - s * float(t[0]) + math.log1p(math.exp(-abs(s)))
-    return max(0.0, 1.0 - float(t[0] * a_L[0]))
+    """C for one sample, from the output a_L (stable forms, as ``nn.losses``; the text of
+    :data:`nn.losses.LOSS_FORMULAS`)."""
+    a = _np().asarray(a_L, dtype=float)
+    return float(loss_formula_fn(_loss_name(loss))(_loss_math(), a, t)[0])
 
 
 # ---- BP1–BP4 ---------------------------------------------------------------------------------

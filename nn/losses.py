@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Callable, Sequence, Union
+from typing import Callable, NamedTuple, Sequence, Union
 
 from autograd_engine import Value
 
@@ -122,6 +122,55 @@ def mean(losses: Sequence[Value]) -> Value:
     if not losses:
         raise ValueError("mean: no losses (an empty batch)")
     return Value.sum(losses) / len(losses)
+
+
+# ---- the losses as formula text ------------------------------------------------------------
+class LossFormula(NamedTuple):
+    """One built-in loss as text over one sample's output vector ``a`` (a_L) and target ``t``,
+    the way the rule table writes an op: C(a, t) and the gradient ∇_a C (BP1's first factor).
+    Arithmetic is element-wise, ``m.sum``/``m.max`` reduce a vector, ``m.maximum``/``m.where``
+    choose element-wise (NumPy's semantics).  :mod:`nn.layers_backprop` evaluates this text
+    with NumPy, :mod:`autograd_engine.rules_js` compiles it to the training view's JavaScript:
+    each loss's derivative is written once, here."""
+
+    name: str
+    C: str
+    grad: str
+
+
+# fmt: off
+LOSS_FORMULAS: dict[str, LossFormula] = {f.name: f for f in (
+    #            name             C(a, t)                                                ∇_a C
+    LossFormula("mse",           "m.sum((a - t) * (a - t))",                            "2.0 * (a - t)"),
+    # max(a, 0) − a·t + log(1 + e^(−|a|)): never exp of a large number nor log 0
+    LossFormula("bce",           "m.sum(m.maximum(a, 0.0) - a * t + m.log1p(m.exp(-m.abs(a))))",
+                                 "m.sigmoid(a) - t"),
+    # the switch 1[1 − t·a > 0] is relu's (0 exactly at the margin, as relu'(0) = 0)
+    LossFormula("hinge",         "m.sum(m.maximum(1.0 - t * a, 0.0))",
+                                 "-t * m.where(1.0 - t * a > 0.0, 1.0, 0.0)"),
+    # −Σ t·(a − lse(a)), lse shifted by max(a); ∇ = (Σt)·softmax(a) − t (y − t for one-hot t)
+    LossFormula("cross_entropy", "-m.sum(t * (a - (m.max(a) + m.log(m.sum(m.exp(a - m.max(a)))))))",
+                                 "m.sum(t) * m.exp(a - m.max(a)) / m.sum(m.exp(a - m.max(a))) - t"),
+)}
+# fmt: on
+
+
+def loss_formula_fn(name: str) -> Callable:
+    """``fn(m, a, t) -> (C, ∇_a C)`` compiled from :data:`LOSS_FORMULAS`' text (as
+    ``rules.rule`` compiles a row), for a backend ``m`` with the names the text uses."""
+    f = LOSS_FORMULAS[name]
+    fn = _COMPILED.get(name)
+    if fn is None or getattr(fn, "__formula__", None) is not f:  # text replaced at run time: recompiled
+        source = f"def {name}_formula(m, a, t):\n    return {f.C}, {f.grad}\n"
+        namespace: dict = {}
+        exec(compile(source, f"<loss {name}>", "exec"), namespace)
+        fn = namespace[f"{name}_formula"]
+        fn.__formula__ = f
+        _COMPILED[name] = fn
+    return fn
+
+
+_COMPILED: dict[str, Callable] = {}
 
 
 # ---- losses as training objectives ----------------------------------------------------------

@@ -32,6 +32,7 @@ from .data import Dataset, batches
 from .losses import Loss, get_loss, l2 as l2_term, mean
 from .module import Module
 from .optim import DivergenceError, Optimizer
+from .snapshots import Recorder, check_snapshots
 
 
 @dataclass
@@ -52,6 +53,8 @@ class History:
     steps: int = 0  # optimizer steps taken (batches seen)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
+    snapshots: list[dict] = field(default_factory=list)  # fit(snapshots=K): see nn.snapshots
+    loss_name: Optional[str] = None  # the loss trained on (nn.LOSSES' name), for the training view
 
     @property
     def epochs(self) -> int:
@@ -314,12 +317,18 @@ def _check_fit_args(model: Module, optimizer, epochs, batch_size, l2, early_stop
             raise ValueError("fit: early_stopping needs a validation set (val=...)")
 
 
+#: What ``fit(live=True)`` shows: ``LIVE_VIEW(model, train, val, loss=, epochs=, evaluate=, then=)``
+#: makes an ``on_epoch``.  :mod:`nn.training_view` sets it to its ``LiveView`` when imported (nn
+#: imports it), so this lower layer never imports the page's module.
+LIVE_VIEW: Optional[Callable[..., Callable[[int, History], None]]] = None
+
+
 def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epochs: int = 100,
         batch_size: Optional[int] = None, val=None, early_stopping: Optional[int] = None,
         compiled: bool = False, progress: Optional[bool] = None, l2: float = 0.0,
         shuffle: bool = True, seed: int = 0,
         on_epoch: Optional[Callable[[int, History], None]] = None,
-        backend: str = "numpy") -> History:
+        backend: str = "numpy", snapshots: Optional[int] = None, live: bool = False) -> History:
     """Train ``model`` on ``train`` (a :class:`~nn.data.Dataset` or a pair (X, y)).
 
     Each epoch: for every mini-batch (the backprop chapter's Figure 6.7), zero the gradients, forward, the
@@ -334,7 +343,13 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     (``backend="torch"``: the tape on PyTorch tensors, needs the ``[torch]`` extra);
     ``progress`` True/False forces the tqdm bar on/off (default: on when stderr is a
     terminal); ``seed`` fixes the batch order (reshuffled every epoch when ``shuffle``);
-    ``on_epoch(epoch, history)`` is called after each epoch.  Returns the :class:`History`.
+    ``on_epoch(epoch, history)`` is called after each epoch; ``snapshots=K`` keeps at most K
+    evenly spaced states of the run in ``History.snapshots`` (epoch 0 and the final state
+    included; parameters, step, epoch, training/validation loss and accuracy: see
+    :mod:`nn.snapshots`), for :func:`nn.training_view`; ``live=True`` shows that view in a
+    notebook while training runs, redrawn a few times a second at most
+    (:class:`nn.training_view.LiveView`; outside a notebook it shows nothing).  Returns the
+    :class:`History`.
 
     Training that diverges stops with a :class:`~nn.optim.DivergenceError` (a ValueError)
     naming the epoch, the step and, where one is to blame, the parameter: an optimizer step
@@ -345,6 +360,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
     L = get_loss(loss)
     nin, _ = _sizes(model)
     _check_fit_args(model, optimizer, epochs, batch_size, l2, early_stopping, val)
+    check_snapshots(snapshots)
     train = _dataset(train, "train", nin)
     val = _dataset(val, "val", nin) if val is not None else None
     if backend != "numpy" and not compiled:
@@ -355,8 +371,16 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         engine.targets(val)
     names = {id(p): name for name, p in model.named_parameters()}
     rng = random.Random(seed)
-    hist = History()
+    hist = History(loss_name=L.name)
     best, best_data, best_epoch, waited = math.inf, None, 0, 0
+    if live:
+        if LIVE_VIEW is None:
+            raise ImportError("fit(live=True) needs the training view: import nn.training_view")
+        on_epoch = LIVE_VIEW(model, train, val, loss=L.name, epochs=epochs, evaluate=engine.evaluate, then=on_epoch)
+    recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
+    if recorder is not None:
+        recorder.epoch_end(0, 0)
+    steps_at = [0]  # optimizer steps done after each epoch
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(epochs):
@@ -393,6 +417,9 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             if bar is not None:
                 bar.set_postfix(shown, refresh=False)
                 bar.update(1)
+            steps_at.append(hist.steps)
+            if recorder is not None:
+                recorder.epoch_end(epoch + 1, hist.steps, None if val is None else (vl, va))
             if on_epoch is not None:
                 engine.write_back()  # the Values are current in every callback
                 on_epoch(epoch, hist)
@@ -408,6 +435,9 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         hist.best_epoch = best_epoch
     else:
         hist.best_epoch = hist.epochs - 1
+    if recorder is not None:
+        done = hist.best_epoch + 1
+        hist.snapshots = recorder.finish(done, steps_at[done])
     return hist
 
 
