@@ -16,9 +16,7 @@ kept one before it if that would make K + 1.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
-
-from autograd_engine import Value
+from typing import Callable, Optional
 
 __all__ = ["Recorder", "planned_epochs"]
 
@@ -39,14 +37,15 @@ def check_snapshots(k) -> None:
 
 
 class Recorder:
-    """Keeps the snapshots of one run.  ``evaluate(data) -> (loss, accuracy)`` measures a
-    dataset at the model's current parameters (fit's engine, so compiled runs stay compiled)."""
+    """Keeps the snapshots of one run.  ``params()`` gives the model's parameters now, in
+    ``model.parameters()`` order; ``evaluate(data) -> (loss, accuracy)`` measures a dataset at
+    them (fit's engine, so compiled runs stay compiled and read their parameter arrays)."""
 
-    def __init__(self, k: int, epochs: int, params: Sequence[Value],
+    def __init__(self, k: int, epochs: int, params: Callable[[], list[float]],
                  evaluate: Callable, train, val=None) -> None:
         self.k = k
         self.keep = set(planned_epochs(epochs, k))
-        self.params, self.evaluate, self.train, self.val = list(params), evaluate, train, val
+        self.params, self.evaluate, self.train, self.val = params, evaluate, train, val
         self.snapshots: list[dict] = []
 
     def _snapshot(self, epoch: int, step: int, val_result: Optional[tuple] = None) -> dict:
@@ -55,7 +54,7 @@ class Recorder:
             val_loss, val_acc = None, None
         else:
             val_loss, val_acc = val_result if val_result is not None else self.evaluate(self.val)
-        return {"step": step, "epoch": epoch, "params": [p.data for p in self.params],
+        return {"step": step, "epoch": epoch, "params": self.params(),
                 "loss": loss, "accuracy": acc, "val_loss": val_loss, "val_accuracy": val_acc}
 
     def epoch_end(self, epoch: int, step: int, val_result: Optional[tuple] = None) -> None:
@@ -69,7 +68,7 @@ class Recorder:
         """The run is over after ``epoch`` epochs and ``step`` steps: make sure the model's final
         state is the last snapshot (early stopping ends before the plan, and may have restored
         an earlier epoch's parameters), within K.  Returns the snapshots."""
-        final = [p.data for p in self.params]
+        final = self.params()
         last: Optional[dict] = self.snapshots[-1] if self.snapshots else None
         if last is None or last["params"] != final:
             if len(self.snapshots) >= self.k:  # K ≥ 2: the one dropped is never the first

@@ -231,6 +231,12 @@ class _Engine:
         if self.held is not None:
             self._arrays.write_back(self._optimizer, self.held)
 
+    def current_parameters(self) -> list[float]:
+        """The parameters' numbers now, in ``model.parameters()`` order (their Values made
+        current first: a snapshot is one of fit's stated points)."""
+        self.write_back()
+        return [p.data for p in self.params]
+
     def snapshot(self) -> list:
         """The parameters' numbers now (to restore with :meth:`restore`)."""
         if self.held is not None:
@@ -377,7 +383,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
         if LIVE_VIEW is None:
             raise ImportError("fit(live=True) needs the training view: import nn.training_view")
         on_epoch = LIVE_VIEW(model, train, val, loss=L.name, epochs=epochs, evaluate=engine.evaluate, then=on_epoch)
-    recorder = Recorder(snapshots, epochs, params, engine.evaluate, train, val) if snapshots else None
+    recorder = Recorder(snapshots, epochs, engine.current_parameters, engine.evaluate, train, val) if snapshots else None
     if recorder is not None:
         recorder.epoch_end(0, 0)
     steps_at = [0]  # optimizer steps done after each epoch
