@@ -30,8 +30,8 @@ from types import MappingProxyType, SimpleNamespace
 from typing import Callable, Iterable, Mapping, Union
 
 from . import _value_ops, backprop, rules
-from .checks import short as _short
 from ._value_ops import RuleMethods
+from .checks import short as _short
 from .grad_mode import is_grad_enabled
 from .rules import FLOAT_MATH as _M
 from .rules import RULES, Rule
@@ -41,6 +41,7 @@ _INF = math.inf
 _FAILURES = _value_ops._FAILURES  # what math raises for a domain or overflow
 
 _new = object.__new__
+
 
 class Value(RuleMethods):
     """A scalar node of a computation graph.

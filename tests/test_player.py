@@ -95,6 +95,9 @@ def test_each_local_gradient_quotes_its_rule_from_the_table():
     assert by_op["sum"] == [("xs[1]", "1"), ("xs[2]", "1"), ("xs[3]", "1")]
     assert by_op["pow"] == [("x", "n · pow(x, where(n == 0, 1, n − 1))")]  # x⁰'s slope is 0 at 0 too
     assert all(rule.words for rule in RULES.values())  # every rule of the table has its words
+    from autograd_engine.teach import player as player_module  # the old table's name reads the rows
+
+    assert player_module.DESCRIPTIONS["mul"] == "multiply swaps"
 
 
 def test_graphs_over_the_limit_are_refused_with_how_to_raise_it():

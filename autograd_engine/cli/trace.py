@@ -25,6 +25,7 @@ from typing import Callable, NamedTuple, Union
 
 from ..files import check_writable
 from ..grad_mode import no_grad
+from ..rules import RULES
 from ..value import Value, zero_grad
 from ..teach.walkthrough import backward_steps, definition, format_steps, node_names, number, text_table
 
@@ -37,12 +38,11 @@ MAX_DEPTH = 200  #: operations nested in one another (a ** a ** …, - - a, f(f(
 #: would be 199 pictures of cost 9901, minutes)
 MAX_STEP_WORK = 200_000
 
-#: function name -> (number of arguments, how to apply it to a Value)
+#: function name -> (number of arguments, how to apply it to a Value): every public method of
+#: a rule of the table (relu, tanh, max, ...), read from the rows
 FUNCTIONS: dict[str, tuple[int, Callable]] = {
-    "relu": (1, Value.relu), "sigmoid": (1, Value.sigmoid), "tanh": (1, Value.tanh),
-    "exp": (1, Value.exp), "log": (1, Value.log), "abs": (1, Value.abs),
-    "sqrt": (1, Value.sqrt), "sin": (1, Value.sin), "cos": (1, Value.cos),
-    "max": (2, Value.max), "min": (2, Value.min),
+    name: (len(r.args), getattr(Value, name))
+    for r in RULES.values() for name in r.methods if not name.startswith("_")
 }
 _BINARY: dict[type, Callable] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow}

@@ -62,6 +62,16 @@ _SVG_TAGS = {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "tex
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
+def __getattr__(name: str):
+    if name == "DESCRIPTIONS":  # the old per-op table, now read from the rules' ``words``
+        from types import MappingProxyType
+
+        from ..rules import RULES
+
+        return MappingProxyType({n: r.words for n, r in RULES.items() if r.words})
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # ---- formulas as text ------------------------------------------------------------------------
 def _words(v: Value) -> str:
     """The few words said before a node's formula ("multiply swaps"): its rule's ``words``."""
