@@ -24,6 +24,17 @@ the gradient is built as a graph (``gradients(..., create_graph=True)``), whose 
 gradients come from the rule table's own formulas evaluated over Values, so an outer
 transform can differentiate it again, to any order.
 
+Every transform differentiates with respect to **fresh variables** (JAX's rule, and HIPS
+autograd's): a number argument becomes a new leaf, a Value argument ``a`` a new node
+x = a + 0 tied to it, and the derivative is taken with respect to x.  A use of ``a`` that
+``f`` closes over is therefore not counted — d/dx [x · ∂(x·y)/∂y at y = x] is 1, not 2: the
+perturbation confusion of Siskind and Pearlmutter (2005) — while an outer derivative sees
+both paths, through the tie and through the closure.  **Results keep their graph** when they
+depend on a Value with a graph: when ``f`` is given Values, runs inside another transform, or
+closes over a Value (a parameter) that is not a constant made under ``no_grad()``; they are
+then Values that ``backward()`` and outer transforms differentiate (a gradient penalty trains
+on the right gradient).  Otherwise they are plain floats.
+
 What is counted: a *pass* is one sweep of derivative propagation over a graph (one reverse
 pass, or one tangent sweep), each costing about one evaluation of f.  Evaluating f once to
 record its graph is not counted.
@@ -77,8 +88,8 @@ def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
     """The derivative of a scalar function as a function: ``grad(f)(x) = f′(x)``.
 
     ``argnums`` picks the arguments to differentiate (an int gives one derivative, a tuple a
-    tuple of them), as in JAX and HIPS autograd.  ``f`` takes numbers (each becomes a leaf
-    Value) and returns one Value or number.  One reverse pass a call.  Composes:
+    tuple of them), as in JAX and HIPS autograd.  ``f`` takes numbers or Values (each enters
+    ``f`` as a fresh variable, see the module docstring) and returns one Value or number.  One reverse pass a call.  Composes:
     ``grad(grad(f))`` is f″, ``grad(lambda x: x * grad(f)(x))`` works too.  A function that
     does not depend on an argument has derivative 0 there.
     """
@@ -275,8 +286,9 @@ def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]],
     No ``.grad`` is read or written.  A derivative that overflows float64 is a ValueError, as
     in ``backward()``.  ``create_graph``: derivatives as Values whose graph can be
     differentiated again (default: inside a transform, so ``grad`` of a function that calls
-    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
-    ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode needs three.)
+    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post:
+    reverse mode gives all of ∂f/∂a, ∂f/∂b, ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode
+    needs three.)
     """
     who = "forward_derivative"
     if not isinstance(root, Value):
