@@ -54,7 +54,7 @@ from contextvars import ContextVar
 from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
 
-from .backprop import _local_values, _walk_graph, gradients, topological_order
+from .backprop import _local_values, _walk_floats, _walk_graph, gradients, topological_order
 from .dual import hessian_rows
 from .grad_mode import enable_grad
 from .value import _FAILURES, VALUE_MATH, Value
@@ -115,9 +115,12 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Calla
         if isinstance(out, (list, tuple)):
             raise TypeError(f"{who}: {_name(f)} must return one number (a scalar Value), got a "
                             f"{type(out).__name__} of {len(out)}; for several outputs use jacobian or vjp")
-        graph = graph or _closes_over(out, leaves)
+        order = None
+        if not graph:  # one walk tells whether f closes over a Value and orders the pass
+            graph, order = _closure_and_order(out, leaves)
         out = _output(out, _name(f), who)
-        gs = _reverse(out, [leaves[i] for i in picked], 1.0, graph)
+        xs = [leaves[i] for i in picked]
+        gs = _float_reverse(out, xs, order) if order is not None and not graph else _reverse(out, xs, 1.0, graph)
         value = out if graph else out.data
         return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
 
@@ -418,6 +421,35 @@ def _tie(a: Value, label: str) -> Value:
         x = a + 0.0
     x.label = label
     return x
+
+
+def _closure_and_order(raw, leaves: list) -> tuple[bool, list | None]:
+    """:func:`_closes_over` for one output, with the topological order it walked (for the
+    reverse pass that follows, so the first-order path walks the graph no more than before)."""
+    if not isinstance(raw, Value):
+        return _closes_over(raw, leaves), None
+    order = topological_order(raw)
+    own = set(leaves)
+    for v in order:
+        if v._a is None and not v.op and v not in own:
+            return True, order
+    return False, order
+
+
+def _float_reverse(out: Value, xs: list, order: list) -> list:
+    """∂out/∂x as floats by one reverse pass over ``order`` (``gradients`` without its own
+    walk to order the graph); 0 where x is not used."""
+    got: dict = {out: 1.0}
+    _walk_floats(order, got)
+    gs = []
+    for i, x in enumerate(xs):
+        g = got.get(x, 0.0)
+        if g - g:  # inf or nan: a product of local gradients overflowed float64
+            name = f"input {x.label!r}" if x.label else f"inputs[{i}]"
+            raise ValueError(f"gradients: the gradient of {name} (data {x.data!r}) is {g!r}: a product "
+                             "of local gradients overflowed float64 (rescale the output)")
+        gs.append(g)
+    return gs
 
 
 def _closes_over(raw, leaves: list) -> bool:
