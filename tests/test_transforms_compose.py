@@ -159,6 +159,30 @@ def test_gradcheck_of_a_function_that_closes_over_a_value():
     assert w.grad == 0.0 and w2.grad == 0.0  # gradcheck writes no .grad of yours
 
 
+# ---- the default Hessian: one sweep of n tangents ----------------------------------------
+@pytest.mark.parametrize("f, point", [
+    (lambda x, y: x ** 3 + x ** 0 + y ** 2 * x, (0.0, 0.0)),          # powers at zero
+    (lambda x, y: (1 + x * x) ** y.tanh() + 0 ** (y * y), (0.7, -0.4)),  # vpow, rpow with base 0
+    (lambda x, y: x.max(y) * x.relu() + abs(y) * x.sigmoid(), (1.0, 1.0)),  # switches, a tie
+    (lambda x, y: Value.dot([x, y, 2.0], [y, x, x]) / (1.5 + Value.sum([x, y, 1.0]).cos()), (0.3, 0.8)),
+    (lambda x, y: (x / y).log() + x.sqrt() * y.exp() - (2 - x) * y.leaky_relu(0.1), (0.6, 1.1)),
+    (lambda x, y: x, (0.5, 2.0)),                                     # an input returned as it is
+    (lambda x, y: 3.0, (0.5, 2.0)),                                   # a constant
+])
+def test_default_hessian_equals_reverse_over_reverse(f, point):
+    fast, slow = hessian(f)(*point), hessian(f, mode="reverse")(*point)
+    assert fast.passes == 2 and fast.mode == "forward-over-reverse"
+    assert [h for r in fast for h in r] == pytest.approx([h for r in slow for h in r], rel=1e-13, abs=1e-15)
+    assert all(type(h) is float for r in fast for h in r)
+    one = hessian(f, argnums=1)(*point)  # a subset of the arguments
+    assert one[0][0] == pytest.approx(slow[1][1], rel=1e-13, abs=1e-15)
+
+
+def test_default_hessian_overflow_is_an_error_naming_hessian():
+    with pytest.raises(ValueError, match="hessian|overflow"):
+        hessian(lambda x: (x * x) * 1e308)(1.0)
+
+
 # ---- a gradient-penalty training step (double backprop) -----------------------------------
 def _penalty_loss(w1: float, w2: float, x: float = 0.8, t: float = 0.3, lam: float = 0.1):
     """L(w) = (tanh(w₁x)·w₂ − t)² + λ (∂model/∂x)², with the model's input gradient inside."""
