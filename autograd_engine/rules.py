@@ -97,7 +97,7 @@ TABLE: tuple[Rule, ...] = (
     rule("rdiv",       "÷",     "x k",    "k / x",                      "-z / x",                                  domain="divisor ≠ 0"),
     rule("neg",        "−",     "x",      "-x",                         "-1.0"),
     rule("pow",        "xⁿ",    "x n",    "m.pow(x, n)",                "n * m.pow(x, m.where(n == 0, 1.0, n - 1))",  # n·x^(n−1), n a number;
-         domain="x ≠ 0 for n < 0, x > 0 for a fractional n (0 ** n with n > 1 is 0, slope 0), "  # x⁰: 0·x¹ = 0, also at 0
+         domain="x > 0 for a fractional n (but 0 ** n with n > 1 is 0, slope 0), x ≠ 0 for n < 0, "  # x⁰: 0·x¹ = 0, also at 0
                 "and a finite result"),
     rule("rpow",       "aˣ",    "x a",    "m.pow(a, x)",                "z * m.log(m.where(a == 0, 1.0, a))",      # z·ln(a), a a number;
          domain="base a > 0, or a = 0 with x ≥ 0 (0 ** x: ∂/∂x = 0, as PyTorch), and a finite result"),  # ln 1 = 0 at a = 0
