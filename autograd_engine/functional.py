@@ -418,7 +418,7 @@ def _tie(a: Value, label: str) -> Value:
     counted (no perturbation confusion, Siskind and Pearlmutter 2005); the result depends on
     ``a`` through x, so an outer derivative or ``backward()`` sees both paths."""
     with enable_grad():
-        x = a + 0.0
+        x: Value = a + 0.0  # type: ignore[operator,assignment]  # the op methods are compiled from rules.py
     x.label = label
     return x
 
