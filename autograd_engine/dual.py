@@ -280,14 +280,14 @@ def hessian_rows(out: Value, xs: list, order: list, value_type) -> list[list[flo
             d = ds[k]
             lt = None if lts is None else lts[k]
             if p._a is None:  # a leaf: only an input's row is wanted, from its own column on
-                i = first.get(p)
-                if i is None:
+                col = first.get(p)
+                if col is None:
                     continue
                 acc = adj_t.get(p)
                 if gt is not None and d != 0.0:
-                    acc = _tail_axpy(acc, d, gt, i, n)
+                    acc = _tail_axpy(acc, d, gt, col, n)
                 if lt is not None:
-                    acc = _tail_axpy(acc, g, lt, i, n)
+                    acc = _tail_axpy(acc, g, lt, col, n)
                 if acc is not None:
                     adj_t[p] = acc
                 continue
@@ -300,7 +300,7 @@ def hessian_rows(out: Value, xs: list, order: list, value_type) -> list[list[flo
                 acc = _scaled(g, lt) if acc is None else _axpy_into(acc, g, lt)
             if acc is not None:
                 adj_t[p] = acc
-    rows = []
+    rows: list[list[float]] = []
     for i, x in enumerate(xs):
         t = adj_t.get(x)
         row = [0.0] * n if t is None else t

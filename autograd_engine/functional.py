@@ -24,6 +24,17 @@ the gradient is built as a graph (``gradients(..., create_graph=True)``), whose 
 gradients come from the rule table's own formulas evaluated over Values, so an outer
 transform can differentiate it again, to any order.
 
+Every transform differentiates with respect to **fresh variables** (JAX's rule, and HIPS
+autograd's): a number argument becomes a new leaf, a Value argument ``a`` a new node
+x = a + 0 tied to it, and the derivative is taken with respect to x.  A use of ``a`` that
+``f`` closes over is therefore not counted — d/dx [x · ∂(x·y)/∂y at y = x] is 1, not 2: the
+perturbation confusion of Siskind and Pearlmutter (2005) — while an outer derivative sees
+both paths, through the tie and through the closure.  **Results keep their graph** when they
+depend on a Value with a graph: when ``f`` is given Values, runs inside another transform, or
+closes over a Value (a parameter) that is not a constant made under ``no_grad()``; they are
+then Values that ``backward()`` and outer transforms differentiate (a gradient penalty trains
+on the right gradient).  Otherwise they are plain floats.
+
 What is counted: a *pass* is one sweep of derivative propagation over a graph (one reverse
 pass, or one tangent sweep), each costing about one evaluation of f.  Evaluating f once to
 record its graph is not counted.
@@ -46,7 +57,7 @@ from typing import Any, Callable, NamedTuple, Sequence, Union
 from .backprop import topological_order
 from .checks import computed_under_no_grad, no_graph_error
 from .dual import hessian_rows
-from .grads import _walk_graph, gradients, local_gradient_values
+from .grads import _walk_floats, _walk_graph, gradients, local_gradient_values
 from .grad_mode import enable_grad
 from .value import _FAILURES, VALUE_MATH, Value
 
@@ -83,8 +94,8 @@ def grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Callable:
     """The derivative of a scalar function as a function: ``grad(f)(x) = f′(x)``.
 
     ``argnums`` picks the arguments to differentiate (an int gives one derivative, a tuple a
-    tuple of them), as in JAX and HIPS autograd.  ``f`` takes numbers (each becomes a leaf
-    Value) and returns one Value or number.  One reverse pass a call.  Composes:
+    tuple of them), as in JAX and HIPS autograd.  ``f`` takes numbers or Values (each enters
+    ``f`` as a fresh variable, see the module docstring) and returns one Value or number.  One reverse pass a call.  Composes:
     ``grad(grad(f))`` is f″, ``grad(lambda x: x * grad(f)(x))`` works too.  A function that
     does not depend on an argument has derivative 0 there.
     """
@@ -110,9 +121,12 @@ def value_and_grad(f: Callable, argnums: Union[int, Sequence[int]] = 0) -> Calla
         if isinstance(out, (list, tuple)):
             raise TypeError(f"{who}: {_name(f)} must return one number (a scalar Value), got a "
                             f"{type(out).__name__} of {len(out)}; for several outputs use jacobian or vjp")
-        graph = graph or _closes_over(out, leaves)
+        order = None
+        if not graph:  # one walk tells whether f closes over a Value and orders the pass
+            graph, order = _closure_and_order(out, leaves)
         out = _output(out, _name(f), who)
-        gs = _reverse(out, [leaves[i] for i in picked], 1.0, graph)
+        xs = [leaves[i] for i in picked]
+        gs = _float_reverse(out, xs, order) if order is not None and not graph else _reverse(out, xs, 1.0, graph)
         value = out if graph else out.data
         return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
 
@@ -281,8 +295,9 @@ def forward_derivative(root: Value, wrt: Union[Value, Sequence[Value]],
     No ``.grad`` is read or written.  A derivative that overflows float64 is a ValueError, as
     in ``backward()``.  ``create_graph``: derivatives as Values whose graph can be
     differentiated again (default: inside a transform, so ``grad`` of a function that calls
-    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post: reverse mode gives all of ∂f/∂a, ∂f/∂b,
-    ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode needs three.)
+    ``forward_derivative`` is right; floats otherwise).  (Benedict Florance's blog post:
+    reverse mode gives all of ∂f/∂a, ∂f/∂b, ∂f/∂c of f = (a+b)(b+c) in one pass, forward mode
+    needs three.)
     """
     who = "forward_derivative"
     if not isinstance(root, Value):
@@ -407,9 +422,38 @@ def _tie(a: Value, label: str) -> Value:
     counted (no perturbation confusion, Siskind and Pearlmutter 2005); the result depends on
     ``a`` through x, so an outer derivative or ``backward()`` sees both paths."""
     with enable_grad():
-        x = a + 0.0
+        x: Value = a + 0.0  # type: ignore[operator,assignment]  # the op methods are compiled from rules.py
     x.label = label
     return x
+
+
+def _closure_and_order(raw, leaves: list) -> tuple[bool, list | None]:
+    """:func:`_closes_over` for one output, with the topological order it walked (for the
+    reverse pass that follows, so the first-order path walks the graph no more than before)."""
+    if not isinstance(raw, Value):
+        return _closes_over(raw, leaves), None
+    order = topological_order(raw)
+    own = set(leaves)
+    for v in order:
+        if v._a is None and not v.op and v not in own:
+            return True, order
+    return False, order
+
+
+def _float_reverse(out: Value, xs: list, order: list) -> list:
+    """∂out/∂x as floats by one reverse pass over ``order`` (``gradients`` without its own
+    walk to order the graph); 0 where x is not used."""
+    got: dict = {out: 1.0}
+    _walk_floats(order, got)
+    gs = []
+    for i, x in enumerate(xs):
+        g = got.get(x, 0.0)
+        if g - g:  # inf or nan: a product of local gradients overflowed float64
+            name = f"input {x.label!r}" if x.label else f"inputs[{i}]"
+            raise ValueError(f"gradients: the gradient of {name} (data {x.data!r}) is {g!r}: a product "
+                             "of local gradients overflowed float64 (rescale the output)")
+        gs.append(g)
+    return gs
 
 
 def _closes_over(raw, leaves: list) -> bool:

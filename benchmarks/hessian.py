@@ -14,8 +14,9 @@ a dense Hessian of rank ≤ h.  Every engine computes the Hessian of this same f
 point:
 
 =========================  ==========================================================================
-``ours forward``           ``functional.hessian(f, mode="forward")``: ∇f built once as a graph, then
-                           n tangent sweeps over it (forward-over-reverse), 1 + n passes
+``ours forward``           ``functional.hessian(f, mode="forward")``, the default (issue 21): one
+                           forward sweep carrying all n tangents and one reverse sweep whose
+                           adjoints carry them too (forward-over-reverse, ``dual.py``), 2 passes
 ``ours reverse``           ``mode="reverse"``: n reverse passes, one per component of ∇f
                            (reverse-over-reverse), 1 + n passes
 ``HIPS vector``            ``autograd.hessian`` of f written with ``autograd.numpy`` on the vector x
@@ -220,7 +221,7 @@ def hessian_section(ns: Sequence[int], reps: int, torch, out: dict,
             H = ss[0]["t"][1]
             err = max_abs_diff(H, exact)
             ratio = paired_ratio(times, ref)
-            passes = 1 + n if name.startswith("ours") else None
+            passes = (2 if name == "ours forward" else 1 + n) if name.startswith("ours") else None
             out["hessian"].append({"n": n, "engine": name, "median_s": median(times),
                                    "times": times, "over_ours_reverse": ratio,
                                    "max_abs_err": err, "passes": passes})
@@ -228,6 +229,59 @@ def hessian_section(ns: Sequence[int], reps: int, torch, out: dict,
                          f"{ratio:.3g}× | {err:.1e} |")
     if torch is None:
         lines.append("\nPyTorch is not importable here: its row is left out.")
+    lines.append("")
+    return lines
+
+
+def default_section(ns: Sequence[int], reps: int, torch, out: dict, rev: str | None = None,
+                    progress: Callable[[str], None] = lambda m: None) -> list[str]:
+    """Issue 21's row: the default ``hessian`` against ``torch.autograd.functional.hessian``
+    (non-vectorized), paired; with ``rev``, also the default mode of the engine at git revision
+    ``rev`` (before issue 21: ∇f built as a graph of Values, then n tangent sweeps over it)."""
+    old = load_revision(rev, "autograd_engine_i21_before")[0] if rev else None
+    lines = [f"## Default `hessian` against PyTorch (issue 21), h = {HIDDEN} hidden units\n",
+             "Median CPU time of one Hessian; ratios are medians of paired per-repetition ratios.\n",
+             "| n | ours default | ours reverse | " + ("before (default) | " if old else "")
+             + "torch | default ÷ torch | " + ("before ÷ default | " if old else "") + "max \\|ΔH\\| |",
+             "|---:|---:|---:|" + ("---:|" if old else "") + "---:|---:|" + ("---:|" if old else "") + "---:|"]
+    out["hessian_default"] = []
+    for n in ns:
+        P = problem(n)
+        f = f_ours(P)
+        cases = {"default": lambda: [list(r) for r in F.hessian(f)(*P.x0)],
+                 "reverse": lambda: [list(r) for r in F.hessian(f, mode="reverse")(*P.x0)]}
+        if old is not None:
+            W, b, c = P.W, P.b, P.c
+            OV = old.Value
+            f_old = lambda *xs: OV.sum([ck * (OV.dot(wk, xs) + bk).tanh() for wk, bk, ck in zip(W, b, c)])  # noqa: E731
+            old_hessian = importlib.import_module(f"{old.__name__}.functional").hessian
+            cases["before"] = lambda: [list(r) for r in old_hessian(f_old)(*P.x0)]
+        if torch is not None:
+            ft = f_torch_vector(P, torch)
+            xt = torch.tensor(P.x0, dtype=torch.float64)
+            cases["torch"] = lambda: torch.autograd.functional.hessian(ft, xt).tolist()
+        exact = hessian_closed_form(P)
+        for fn in cases.values():
+            fn()
+        samples = round_robin(list(cases), reps, lambda name, r: {"t": _timed(cases[name])},
+                              lambda m: progress(f"default hessian n={n}: {m}"))
+        times = {k: [s["t"][0] for s in v] for k, v in samples.items()}
+        err = max(max_abs_diff(samples[k][0]["t"][1], exact) for k in samples)
+        row = {"n": n, "median_s": {k: median(v) for k, v in times.items()}, "max_abs_err": err}
+        cells = [str(n), _ms(median(times["default"])), _ms(median(times["reverse"]))]
+        if old is not None:
+            cells.append(_ms(median(times["before"])))
+        if torch is not None:
+            row["default_over_torch"] = paired_ratio(times["default"], times["torch"])
+            cells += [_ms(median(times["torch"])), f"{row['default_over_torch']:.2f}×"]
+        else:
+            cells += ["—", "—"]
+        if old is not None:
+            row["before_over_default"] = paired_ratio(times["before"], times["default"])
+            cells.append(f"{row['before_over_default']:.1f}×")
+        cells.append(f"{err:.1e}")
+        out["hessian_default"].append(row)
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     return lines
 
@@ -400,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", default=BEFORE, help="git revision of the 'before' engine")
     ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write every number as JSON")
+    ap.add_argument("--default-only", action="store_true",
+                    help="only the default hessian against PyTorch (issue 21's row)")
+    ap.add_argument("--default-before", metavar="REV",
+                    help="with --default-only: also time the default mode at git revision REV")
     args = ap.parse_args(argv)
     ns = None
     if args.ns:
@@ -430,7 +488,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{v['micrograd']}, NumPy {v['numpy']}, PyTorch "
           f"{v['torch'] + ' (1 thread)' if torch is not None else 'not used'}; {v['processor']}, "
           f"{os.cpu_count()} CPUs.{'  `--quick`: tiny sizes, the numbers mean little.' if args.quick else ''}\n")
-    print("\n".join(sections(args.quick, torch, out, args.reps, ns, args.before)), flush=True)
+    if args.default_only:
+        lines = default_section(ns or (10, 100, 300), args.reps or 5, torch, out, args.default_before, _say)
+    else:
+        lines = sections(args.quick, torch, out, args.reps, ns, args.before)
+    print("\n".join(lines), flush=True)
     if args.json:
         from autograd_engine.files import atomic_write
 
