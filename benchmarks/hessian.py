@@ -1,5 +1,5 @@
-"""Hessians (issue 12): ours against HIPS autograd and PyTorch on one expression, and the
-first-order float path of ``backward()`` before and after issue 12, against micrograd.
+"""Hessians: ours against HIPS autograd and PyTorch on one expression, and the
+first-order float path of ``backward()`` before and after higher-order support, against micrograd.
 
     python benchmarks/hessian.py                    # the full run, a few minutes
     python benchmarks/hessian.py --quick            # tiny sizes, seconds
@@ -30,8 +30,8 @@ point:
 Ours is a scalar engine: one graph node per scalar op, as HIPS scalar.  The vector rows do
 the same arithmetic in a handful of NumPy / ATen calls, a ceiling rather than a peer.
 
-**The first-order path** (issue 12: "the float path of ``backward()`` must not get slower").
-The engine before issue 12 (commit ``BEFORE``, loaded from git into a temporary directory as
+**The first-order path** ("the float path of ``backward()`` must not get slower" when higher order came).
+The engine before higher-order support (commit ``BEFORE``, loaded from git into a temporary directory as
 the package ``autograd_engine_before``) and the engine in this checkout take turns with
 micrograd on the suite's W1 chain (``graphs.chain``, ``graphs.run``) and on a W2-style step:
 micrograd's demo loss on MLP(2, [16, 16, 1]), the *same* operator-only code on each engine's
@@ -80,7 +80,7 @@ from autograd_engine import functional as F  # noqa: E402
 
 HIDDEN = 8
 SEED = 12
-#: the engine before issue 12 (its first commit is the next one: sqrt, sin, cos in the rules)
+#: the engine before higher-order support (its first commit is the next one: sqrt, sin, cos in the rules)
 BEFORE = "ad9712be97a1af05806c5c385f41a71ec6acd78c"
 
 
@@ -311,7 +311,7 @@ def load_revision(rev: str = BEFORE, name: str = "autograd_engine_before"):
 
 
 def load_before(rev: str = BEFORE):
-    """The engine before issue 12 as ``autograd_engine_before`` (see :func:`load_revision`)."""
+    """The engine before higher-order support as ``autograd_engine_before`` (see :func:`load_revision`)."""
     return load_revision(rev, "autograd_engine_before")
 
 
@@ -363,15 +363,15 @@ def first_order_section(levels: Sequence[int], chain_reps: int, demo_n: int, ste
         if head is not None:
             E["ours (after, copy)"] = engines.Engine("ours (after, copy)", head.Value, head.Value)
     limit = engines.raise_recursion_limit(3 * max(levels))
-    lines = [f"## First order: the float path before and after issue 12, vs micrograd\n",
-             f"before = the engine at `{rev[:7]}` (just before issue 12), after = this checkout; "
+    lines = [f"## First order: the float path before and after higher-order support, vs micrograd\n",
+             f"before = the engine at `{rev[:7]}` (just before higher-order support), after = this checkout; "
              "after, copy = the committed HEAD loaded from git the same way as before (a control: "
              "its ratio to before compares like with like, and its distance from after is the "
              "noise between two copies of one code).  Speed-up = median of paired ratios "
              "micrograd ÷ engine; before ÷ after = median of paired ratios (1 = unchanged, > 1: "
              f"after is faster).  micrograd's recursive sort: `sys.setrecursionlimit({limit})`.\n"]
     if old is None:
-        lines.append(f"The engine before issue 12 could not be loaded ({why}): no before row.\n")
+        lines.append(f"The engine before higher-order support could not be loaded ({why}): no before row.\n")
     lines += ["| workload | engine | total | of which backward() | speed-up vs micrograd | "
               "before ÷ after (total) | before ÷ after (backward) |",
               "|---|---|---:|---:|---:|---:|---:|"]
@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
                           "cpus": os.cpu_count(), "quick": args.quick,
                           "started": datetime.datetime.now(datetime.timezone.utc)
                           .isoformat(timespec="seconds")}}
-    print("# Hessian and first-order benchmarks (issue 12)\n")
+    print("# Hessian and first-order benchmarks\n")
     print(f"{v['implementation']} {v['python']}, HIPS autograd {version('autograd')}, micrograd "
           f"{v['micrograd']}, NumPy {v['numpy']}, PyTorch "
           f"{v['torch'] + ' (1 thread)' if torch is not None else 'not used'}; {v['processor']}, "

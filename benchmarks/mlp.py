@@ -1,4 +1,4 @@
-"""Issue 17 (and 14's benchmark row): the compiled tape at scale against vectorized PyTorch
+"""The tape at scale (and the tape on PyTorch): the compiled tape at scale against vectorized PyTorch
 and a hand-written NumPy MLP, one thread each.
 
 Models MLP(2, [16, 16, 1]), MLP(2, [64, 64, 1]) with micrograd's demo loss (hinge + 10⁻⁴·Σw²,

@@ -1,4 +1,4 @@
-"""The benchmark suite (issues 6, 7, 14 and 17): our scalar engine against micrograd and PyTorch, and
+"""The benchmark suite: our scalar engine against micrograd and PyTorch, and
 the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every number.
 
     python benchmarks/run.py                 # the full run (see benchmarks/README.md)
@@ -7,13 +7,13 @@ the compiled tape.  Prints Markdown tables; ``--json FILE`` also writes every nu
 
 Workloads: w1 deep chain, w2 micrograd's demo step (and the tape), w3 wide graphs (fan-in,
 fan-out), w4 memory per node and freeing without the GC, depth (a 1e6-level chain, ours
-only), scaling (the tape's step time against batch and model size), mlp (issue 17: the
+only), scaling (the tape's step time against batch and model size), mlp (the tape at scale: the
 tape at scale against PyTorch and a hand-written NumPy MLP, and the tape on PyTorch), hessian
-(issue 12, benchmarks/hessian.py: Hessians vs HIPS autograd and PyTorch; backward before and after).
+(benchmarks/hessian.py: Hessians vs HIPS autograd and PyTorch; backward before and after).
 
 In one process the engines take turns, the order rotated every repetition, and every
 speed-up is the median of per-repetition paired ratios (:mod:`timing`).  Each table shows the
-issue's target beside the measured value.  Exit status 1 when W2's losses disagree.
+workload's target beside the measured value.  Exit status 1 when W2's losses disagree.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import training  # noqa: E402
 from timing import column, median, paired_ratio, round_robin, settle  # noqa: E402
 
 WORKLOADS = ("w1", "w2", "w3", "w4", "depth", "scaling", "mlp", "hessian")
-LOSS_TOL = 1e-9  # issue 7: the tape's loss equals the scalar engine's to this relative error
+LOSS_TOL = 1e-9  # the tape's loss equals the scalar engine's to this relative error
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def w1(plan: Plan, reps: int | None, torch_ok: bool, T: Targets, out: dict) -> l
     lo, hi = min(plan.chain_levels), max(plan.chain_levels)
 
     def targets_for(label, name, rec, T):
-        """Issue 6's W1 targets, at the issue's sizes only."""
+        """W1's targets, at the sizes they were set for only."""
         n = rec["size"]
         if name != "ours" or n not in (1_000, 10_000, 100_000):
             return []
@@ -211,7 +211,7 @@ def w3(plan: Plan, reps: int | None, torch, T: Targets, out: dict) -> list[str]:
     def targets_for(label, name, rec, T):
         fan_in = label.startswith("fan-in")
         if name != "ours" or rec["size"] < (100_000 if fan_in else 50_000):
-            return []  # issue 6's targets, at the issue's sizes only
+            return []  # the targets, at the sizes they were set for only
         bound = 5 if fan_in else 12
         return [T.check(f"W3 {label}: speed-up vs micrograd", rec["speedup_vs_micrograd"], "≥",
                         bound)]
@@ -312,7 +312,7 @@ def scaling(plan: Plan, torch, out: dict) -> list[str]:
 
 
 def mlp_table(plan: Plan, torch, T: Targets, out: dict) -> list[str]:
-    """Issue 17's table (and issue 14's torch-backend row): the tape at scale."""
+    """The tape at scale (and the tape on PyTorch's row)."""
     full = plan.mlp_models == mlp.MODELS
     rows, checks = mlp.table(plan.mlp_models, plan.mlp_batches,
                              lambda s, B: plan.mlp_reps[B > 256], torch,
@@ -511,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             sections += scaling(plan, torch, out)
         elif w == "mlp":
             sections += mlp_table(plan, torch, T, out)
-        elif w == "hessian":  # issue 12: benchmarks/hessian.py (Hessians; backward before/after)
+        elif w == "hessian":  # benchmarks/hessian.py (Hessians; backward before/after)
             import hessian
 
             sections += hessian.sections(args.quick, torch, out)
@@ -521,9 +521,9 @@ def main(argv: list[str] | None = None) -> int:
     out["losses_agree"] = agree
     elapsed = datetime.datetime.now(datetime.timezone.utc) - started
     out["meta"]["seconds"] = elapsed.total_seconds()
-    print("## Targets\n\n| issue | target | measured | met |\n|---|---|---:|---|")
+    print("## Targets\n\n| target | measured | met |\n|---|---:|---|")
     for t in T.rows:
-        print(f"| #{t['issue']} | {t['what']}: {t['target']} | {t['measured']} | "
+        print(f"| {t['what']}: {t['target']} | {t['measured']} | "
               f"{'yes' if t['met'] else '**no**'} |")
     met = sum(t["met"] for t in T.rows)
     print(f"\n{met} of {len(T.rows)} targets met; run took {out['meta']['seconds']:.0f} s.")

@@ -1,7 +1,7 @@
 """Timing helpers shared by every workload: a clock for time spent in the cyclic GC, phase
 timers, the round-robin schedule and paired ratios.
 
-Method (issue 6).  All engines run in one process and take turns: repetition r runs every
+Method.  All engines run in one process and take turns: repetition r runs every
 engine once, in an order rotated by r, so slow drifts of a noisy machine (another job, CPU
 frequency, thermal state) hit every engine alike.  A speed-up of A over B is then the median
 over repetitions of the paired ratio

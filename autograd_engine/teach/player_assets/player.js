@@ -230,7 +230,7 @@
   function countRevealed() { return revealed.filter(Boolean).length; }
 
   function follow(step) {
-    if (!step || document.body.classList.contains("fit")) return;
+    if (!step || document.body.classList.contains("fit") || document.body.classList.contains("focus")) return;
     var el = valueG[step.parent];
     if (!el) return;
     var r = el.getBoundingClientRect(), c = graph.getBoundingClientRect();
@@ -238,6 +238,57 @@
     else if (r.right > c.right) graph.scrollLeft += r.right - c.right + 20;
     if (r.top < c.top) graph.scrollTop -= c.top - r.top + 20;
     else if (r.bottom > c.bottom) graph.scrollTop += r.bottom - c.bottom + 20;
+  }
+
+  // ---- the focus view: the current step's neighbourhood, text at least MIN_TEXT_PX -------------
+  // Graphviz's SVG is in points (1 user unit = 1 pt = 4/3 px at natural size); the smallest text
+  // is an edge label's 10 pt, so a scale of s px per unit draws it at 10·s px.
+  var MIN_TEXT_PX = 11, SMALLEST_PT = 10, PAD = 24;
+  var fullBox = svg.getAttribute("viewBox");
+  var natural = { w: parseFloat(svg.getAttribute("width")), h: parseFloat(svg.getAttribute("height")) };
+  function boxIn(el) {  // el's bounding box in the svg's viewBox coordinates
+    var b = el.getBBox(), m = svg.getScreenCTM().inverse().multiply(el.getScreenCTM());
+    var xs = [], ys = [];
+    [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height], [b.x + b.width, b.y + b.height]].forEach(function (c) {
+      var p = svg.createSVGPoint(); p.x = c[0]; p.y = c[1]; p = p.matrixTransform(m); xs.push(p.x); ys.push(p.y);
+    });
+    return { x0: Math.min.apply(null, xs), y0: Math.min.apply(null, ys), x1: Math.max.apply(null, xs), y1: Math.max.apply(null, ys) };
+  }
+  function near(f) {  // what the frame is about: the step's edge and its three nodes, or the node lit
+    var els = [];
+    var step = f >= FIRST && f < DONE ? D.steps[f - FIRST] : null;
+    if (step) els = [valueG[step.child], opG[step.child], valueG[step.parent], edgeG[step.edge], outG[step.child]];
+    else if (f >= 1 && f <= N) els = [valueG[f - 1], opG[f - 1], outG[f - 1]];
+    else if (f === SEED) els = [valueG[ROOT]];
+    return els.filter(Boolean);
+  }
+  function focusOn(f) {
+    svg.querySelectorAll(".near").forEach(function (el) { el.classList.remove("near"); });
+    if (!document.body.classList.contains("focus")) { svg.setAttribute("viewBox", fullBox); return; }
+    svg.setAttribute("viewBox", fullBox);
+    var els = near(f);
+    var view = graph.getBoundingClientRect();
+    var vw = Math.max(view.width, 50), vh = Math.max(view.height, 50);
+    var full = fullBox.split(/[\s,]+/).map(Number);
+    var r = { x0: full[0], y0: full[1], x1: full[0] + full[2], y1: full[1] + full[3] };
+    if (els.length) {
+      els.forEach(function (el) { el.classList.add("near"); });
+      var bs = els.map(boxIn);
+      r = { x0: Math.min.apply(null, bs.map(function (b) { return b.x0; })) - PAD,
+            y0: Math.min.apply(null, bs.map(function (b) { return b.y0; })) - PAD,
+            x1: Math.max.apply(null, bs.map(function (b) { return b.x1; })) + PAD,
+            y1: Math.max.apply(null, bs.map(function (b) { return b.y1; })) + PAD };
+    }
+    // as large as fits, but never so small that text drops below MIN_TEXT_PX, nor above 2× natural
+    var scale = Math.min(vw / (r.x1 - r.x0), vh / (r.y1 - r.y0), 2 * 4 / 3);
+    scale = Math.max(scale, MIN_TEXT_PX / SMALLEST_PT);
+    var w = vw / scale, h = vh / scale, cx = (r.x0 + r.x1) / 2, cy = (r.y0 + r.y1) / 2;
+    svg.setAttribute("viewBox", [cx - w / 2, cy - h / 2, w, h].join(" "));
+  }
+  function fitScale() {  // px per unit of the whole picture with "fit" (at most its natural size)
+    var full = fullBox.split(/[\s,]+/).map(Number);
+    var natScale = (natural.w || full[2]) * 4 / 3 / full[2];
+    return Math.min(natScale, Math.max(graph.clientWidth, 1) / full[2]);
   }
 
   function go(f) {
@@ -250,6 +301,7 @@
     document.body.setAttribute("data-step", step ? String(frame - FIRST + 1) : "");
     if (quiz && step && !resolved[frame - FIRST]) $("answer").value = typed[frame - FIRST];
     $("answer").classList.toggle("wrong", !!(quiz && step && !resolved[frame - FIRST] && typed[frame - FIRST]));
+    focusOn(frame);
     follow(step);
   }
 
@@ -326,6 +378,10 @@
     go(frame);
   });
   $("fit").addEventListener("change", function () { document.body.classList.toggle("fit", $("fit").checked); });
+  $("focus").addEventListener("change", function () {
+    document.body.classList.toggle("focus", $("focus").checked);
+    focusOn(frame);
+  });
   $("ask").addEventListener("change", function () { go(frame); });
   $("check").addEventListener("click", check);
   $("reveal").addEventListener("click", reveal);
@@ -352,6 +408,9 @@
   });
   document.body.classList.toggle("fit", $("fit").checked);
   if (Q.start) $("quiz").checked = true;  // play(quiz=True): the page opens in quiz mode
+  // a graph whose fitted picture would draw its smallest text under MIN_TEXT_PX opens in focus
+  if (fitScale() * SMALLEST_PT < MIN_TEXT_PX) $("focus").checked = true;
+  document.body.classList.toggle("focus", $("focus").checked);
   quiz = $("quiz").checked;  // a reload may keep the checkbox ticked
   document.body.classList.toggle("quiz", quiz);
   text("speed-text", SPEEDS[+$("speed").value]);
