@@ -124,17 +124,21 @@ class Layout:
         # rows, from the output down
         rows: dict = {id(x): j for j, x in enumerate(inputs)}
         count = {"V": len(inputs), "S": 0}
+        placed_at: dict = {}  # key -> the level of the group that gave it its row
+        level_now = [0]
 
         def place(keys) -> None:
             for k_ in keys:
                 if k_ not in rows:
                     kd = kind_of[k_]
                     rows[k_] = count[kd]
+                    placed_at[k_] = level_now[0]
                     count[kd] += 1
 
         ordered = sorted(groups.values(), key=lambda g: -g.level)  # stable: first seen first
         node_id = [id(v) for v in self.op_nodes]
         for g in ordered:
+            level_now[0] = g.level
             place([node_id[t] for t in g.nodes])
             perm = sorted(range(len(g.nodes)), key=lambda j: rows[node_id[g.nodes[j]]])
             g.nodes = [g.nodes[j] for j in perm]
@@ -149,6 +153,7 @@ class Layout:
                         if len(kinds) == 1:  # one block of consecutive rows
                             kd = kinds.pop()
                             rows.update(zip(new, range(count[kd], count[kd] + len(new))))
+                            placed_at.update(dict.fromkeys(new, g.level))
                             count[kd] += len(new)
                         else:  # V rows and S rows, each consecutive
                             place([k_ for k_ in new if kind_of[k_] == "V"])
@@ -159,12 +164,15 @@ class Layout:
         root = order[-1]
         place([id(root)])
 
-        # S: parameters first, in row order (one array ↔ tape.parameters), then the rest
+        # S: parameters first (one array ↔ tape.parameters), then the rest.  The parameters
+        # keep the blocks their groups laid out, the blocks in the order of the graph (the
+        # shallowest group's first): a model's first layer first, as model.parameters() and
+        # an L2 term over them list them, so both read the parameters as one slice
         params = sorted((v for v in order if v.is_leaf() and id(v) in shared),
-                        key=lambda v: rows[id(v)])
+                        key=lambda v: (placed_at.get(id(v), 0), rows[id(v)]))
         pset = {id(v) for v in params}
         s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
-        s_keys = [k_ for k_ in s_keys if k_ in pset] + [k_ for k_ in s_keys if k_ not in pset]
+        s_keys = [id(v) for v in params] + [k_ for k_ in s_keys if k_ not in pset]
         for r, k_ in enumerate(s_keys):
             rows[k_] = r
 
