@@ -3,7 +3,7 @@ stores (V varies over the batch, S does not)."""
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
 
 try:
     import numpy as np
@@ -168,9 +168,12 @@ class Layout:
         # keep the blocks their groups laid out, the blocks in the order of the graph (the
         # shallowest group's first): a model's first layer first, as model.parameters() and
         # an L2 term over them list them, so both read the parameters as one slice
-        params = sorted((v for v in order if v.is_leaf() and id(v) in shared),
-                        key=lambda v: (placed_at.get(id(v), 0), rows[id(v)]))
-        pset = {id(v) for v in params}
+        params = [v for v in order if id(v) in shared]  # (shared: leaves of both traces)
+        pids = list(map(id, params))
+        by_level = np.fromiter(map(placed_at.get, pids, repeat(0)), np.intp, len(pids))
+        by_row = np.fromiter(map(rows.__getitem__, pids), np.intp, len(pids))
+        params = [params[i] for i in np.lexsort((by_row, by_level)).tolist()]
+        pset = set(pids)
         s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
         s_keys = [id(v) for v in params] + [k_ for k_ in s_keys if k_ not in pset]
         for r, k_ in enumerate(s_keys):
