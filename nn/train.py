@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 from autograd_engine import Value, no_grad
 
@@ -108,8 +108,8 @@ class _Engine:
         self.compiled = compiled
         self._tapes: dict = {}
         self._matrices: list = []  # (data set, its arrays), the last two
-        self.held = None  # the parameters as arrays while training runs on tapes
-        self._optimizer = None
+        self.held: Any = None  # ParameterArrays: the parameters while training runs on tapes
+        self._optimizer: Optional[Optimizer] = None  # the optimizer self.held was made for
         if compiled:
             self._np, compile_ = _tape_api()
             self._compile = lambda fn, n: compile_(fn, n, backend=backend)
@@ -264,7 +264,7 @@ class _Engine:
     def write_back(self) -> None:
         """Make the parameters' Values (and the optimizer's state lists) current from the
         arrays they live in while training runs on tapes."""
-        if self.held is not None:
+        if self.held is not None and self._optimizer is not None:
             self._arrays.write_back(self._optimizer, self.held)
 
     def snapshot(self) -> list:
