@@ -8,7 +8,8 @@ and 4096.  One training step = forward + backward + SGD update (η = 0.05), from
 initial weights (``nn.MLP(seed=1337)``, copied into the others) on every engine:
 
 ===============  ============================================================================
-``tape``         ``compile`` of our per-sample loss (NumPy), ``nn.array_step`` for the update
+``tape``         ``compile`` of our per-sample loss (NumPy), parameters held as arrays
+                 (``tape.hold_parameters``), ``nn.array_step`` for the update
 ``tape-torch``   the same tape with ``backend="torch"`` (float64 tensors, CPU)
 ``torch-vec``    hand-written PyTorch: one matrix product a layer, float64, autograd
 ``numpy``        hand-written NumPy: the same MLP, forward and backward written by hand
@@ -78,15 +79,15 @@ def tape_trainer(sizes, X, T, backend: str = "numpy"):
     tape = compile_tape(per_sample(model, sizes[-1]), sizes[0] + sizes[-1], backend=backend)
     t1 = time.perf_counter()
     XT = np.column_stack([X, T])
+    held = tape.hold_parameters(params)  # parameters, gradient, state: arrays while training
     tape.forward(XT)  # the first bind: the work arrays for this batch size
     t2 = time.perf_counter()
 
     def step(k: int) -> float:
+        held.zero_grad()
         loss = float(tape.forward(XT).mean())
-        for p in params:
-            p.grad = 0.0
         tape.backward("mean")
-        array_step(opt, tape)
+        array_step(opt, held)
         return loss
 
     step.tape, step.compile_s, step.bind_s = tape, t1 - t0, t2 - t1  # type: ignore[attr-defined]

@@ -173,7 +173,13 @@ def batches(data: Dataset, batch_size: int | None = None, shuffle: bool = True,
     """The mini-batches of one epoch: ⌈M/B⌉ batches of B samples (the last may be smaller),
     in a shuffled order when ``shuffle``; ``batch_size=None`` is one full batch.  Pass a
     ``random.Random`` as ``seed`` to get a new order every epoch."""
-    n = len(data)
+    for idx in batch_indices(len(data), batch_size, shuffle, seed):
+        yield data[idx]
+
+
+def batch_indices(n: int, batch_size: int | None = None, shuffle: bool = True,
+                  seed: Seed = 0) -> Iterator[list[int]]:
+    """The sample indices of each mini-batch of :func:`batches` (the same order)."""
     if batch_size is None:
         batch_size = max(n, 1)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -182,4 +188,4 @@ def batches(data: Dataset, batch_size: int | None = None, shuffle: bool = True,
     if shuffle:
         _rng(seed).shuffle(order)
     for start in range(0, n, batch_size):
-        yield data[order[start:start + batch_size]]
+        yield order[start:start + batch_size]

@@ -23,13 +23,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 from autograd_engine import Value, no_grad
 from autograd_engine.checks import check_finite_nonnegative
 
-from .data import Dataset, batches
-from .losses import Loss, get_loss, l2 as l2_term, mean
+from .data import Dataset, batch_indices
+from .losses import LOSSES, Loss, get_loss, l2 as l2_term, mean
 from .module import Module
 from .optim import DivergenceError, Optimizer
 from .snapshots import Recorder, check_snapshots
@@ -111,8 +111,9 @@ class _Engine:
         self.params = model.parameters()
         self.compiled = compiled
         self._tapes: dict = {}
-        self.held = None  # the parameters as arrays while training runs on tapes
-        self._optimizer = None
+        self._matrices: list = []  # (data set, its arrays), the last two
+        self.held: Any = None  # ParameterArrays: the parameters while training runs on tapes
+        self._optimizer: Optional[Optimizer] = None  # the optimizer self.held was made for
         if compiled:
             self._np, compile_ = _tape_api()
             self._compile = lambda fn, n: compile_(fn, n, backend=backend)
@@ -144,8 +145,9 @@ class _Engine:
             tape.attach(self.held)
         return tape
 
-    def _loss_tape(self, data: Dataset, lam: float):
-        """fn(x₁..x_d, t₁..t_k) = L(model(x), t) (+ λ·Σw²) for one sample."""
+    def _loss_fn(self, data: Dataset, lam: float):
+        """fn(x₁..x_d, t₁..t_k) = L(model(x), t) (+ λ·Σw²) for one sample, watching the model's
+        outputs (accuracy comes from the same forward pass)."""
         model, fn, d, params = self.model, self.loss.fn, self.nin, self.params
         n_t = len(self.loss.target(data.y[0], self.nout))
 
@@ -153,9 +155,12 @@ class _Engine:
             t = inputs[d:]
             y = model(list(inputs[:d]))
             out = fn(y, t[0] if n_t == 1 else list(t))
-            # the model's outputs are watched: accuracy comes from the same forward pass
             return (out + l2_term(params, lam) if lam else out), _outputs_of(y)
-        return self._tape(("loss", lam), len(data), per_sample, d + n_t)
+        return per_sample
+
+    def _loss_tape(self, data: Dataset, lam: float):
+        n_t = len(self.loss.target(data.y[0], self.nout))
+        return self._tape(("loss", lam), len(data), self._loss_fn(data, lam), self.nin + n_t)
 
     def _matrix(self, data: Dataset):
         np = self._np
@@ -180,22 +185,36 @@ class _Engine:
     # ---- what fit needs ---------------------------------------------------------------------
     def train_step(self, batch: Dataset, optimizer: Optimizer) -> tuple[float, int]:
         """One step of the chapter's Figure 6.7 on a batch: returns (batch loss, correct count)."""
-        if self.compiled:
-            tape = self._loss_tape(batch, self.lam)
-            held = self._hold(optimizer, tape)
-            if held:  # the parameters live in arrays: zero, forward, backward, update
-                self.held.zero_grad()
-            else:
-                for p in self.params:
-                    p.grad = 0.0
-            value = float(tape.forward(self._matrix(batch)).mean())
-            tape.backward("mean")
-            outs = _host(self._np, tape.watched()).tolist()
-            if not held:
-                optimizer.step()
-            else:
-                self._arrays.array_step(optimizer, self.held)
-            return value, self._correct(outs, batch)
+        return self.train_step_at(batch, None, optimizer)
+
+    def train_step_at(self, data: Dataset, idx: Optional[list[int]],
+                      optimizer: Optimizer) -> tuple[float, int]:
+        """:meth:`train_step` on the samples ``idx`` of ``data`` (None: all of them).  On tapes
+        the batch is rows of ``data``'s matrix, built once per data set."""
+        if not self.compiled:
+            return self._scalar_step(data if idx is None else data[idx], optimizer)
+        M, labels = self._matrix_of(data)
+        if idx is not None:
+            rows = self._np.asarray(idx, dtype=self._np.intp)
+            M, labels = M[rows], labels[rows]
+        tape = self._tape(("loss", self.lam), len(M), self._loss_fn(data, self.lam),
+                          M.shape[1])
+        held = self._hold(optimizer, tape)
+        if held:  # the parameters live in arrays: zero, forward, backward, update
+            self.held.zero_grad()
+        else:
+            for p in self.params:
+                p.grad = 0.0
+        value = float(tape.forward(M).mean())
+        tape.backward("mean")
+        right = self._correct_array(tape.watched(), labels)
+        if held:
+            self._arrays.array_step(optimizer, self.held)
+        else:
+            optimizer.step()
+        return value, right
+
+    def _scalar_step(self, batch: Dataset, optimizer: Optimizer) -> tuple[float, int]:
         for p in self.params:
             p.grad = 0.0
         total, outs = self._scalar(batch)
@@ -204,6 +223,27 @@ class _Engine:
         total.backward()
         optimizer.step()
         return total.data, self._correct(outs, batch)
+
+    def _matrix_of(self, data: Dataset):
+        """(rows [features | targets], labels) of ``data`` as arrays; the last two data sets'
+        are kept (the training and the validation set), so an epoch converts nothing."""
+        for key, out in self._matrices:
+            if key is data:
+                return out
+        np = self._np
+        out = (self._matrix(data), np.asarray(data.y))
+        self._matrices = [(data, out)] + self._matrices[:1]
+        return out
+
+    def _correct_array(self, outs, labels) -> int:
+        """The correct count from a tape's watched outputs (B, k): as NumPy for the built-in
+        losses' conventions, else each row through ``loss.predict``."""
+        np = self._np
+        outs = _host(np, outs)
+        rule = _PREDICT.get(self.loss.name) if LOSSES.get(self.loss.name) is self.loss else None
+        if rule is None:
+            return sum(self.loss.predict(o) == c for o, c in zip(outs.tolist(), labels.tolist()))
+        return int((rule(np, outs) == labels).sum())
 
     def _hold(self, optimizer: Optimizer, tape) -> bool:
         """Hold the parameters as arrays for ``optimizer`` (decided once per optimizer): when
@@ -228,7 +268,7 @@ class _Engine:
     def write_back(self) -> None:
         """Make the parameters' Values (and the optimizer's state lists) current from the
         arrays they live in while training runs on tapes."""
-        if self.held is not None:
+        if self.held is not None and self._optimizer is not None:
             self._arrays.write_back(self._optimizer, self.held)
 
     def current_parameters(self) -> list[float]:
@@ -255,13 +295,23 @@ class _Engine:
         """(mean data loss, accuracy) on data; builds no graph and leaves every .grad alone."""
         if self.compiled:
             tape = self._loss_tape(data, 0.0)
-            value = float(tape.forward(self._matrix(data)).mean())
-            outs = _host(self._np, tape.watched()).tolist()
+            M, labels = self._matrix_of(data)
+            value = float(tape.forward(M).mean())
+            return value, self._correct_array(tape.watched(), labels) / len(data)
         else:
             with no_grad():
                 total, outs = self._scalar(data)
             value = total.data
         return value, self._correct(outs, data) / len(data)
+
+
+# the built-in losses' predict (nn.losses.LOSSES) over a (B, k) array of outputs
+_PREDICT = {
+    "hinge": lambda np, o: (o[:, 0] > 0).astype(int),
+    "bce": lambda np, o: (o[:, 0] > 0).astype(int),
+    "mse": lambda np, o: (o[:, 0] > 0.5).astype(int) if o.shape[1] == 1 else np.argmax(o, axis=1),
+    "cross_entropy": lambda np, o: np.argmax(o, axis=1),
+}
 
 
 def _outputs_of(y) -> list[Value]:
@@ -393,12 +443,12 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             hist.lr.append(optimizer.current_lr())
             total = correct = 0.0
             start = time.perf_counter()
-            for batch in batches(train, batch_size, shuffle, rng):
+            for idx in batch_indices(len(train), batch_size, shuffle, rng):
                 try:
-                    value, right = engine.train_step(batch, optimizer)
+                    value, right = engine.train_step_at(train, idx, optimizer)
                 except (ValueError, ArithmeticError) as e:
                     raise _diverged(e, epoch, hist.steps, names, l2) from None
-                total += value * len(batch)
+                total += value * len(idx)
                 correct += right
                 hist.steps += 1
             hist.seconds.append(time.perf_counter() - start)

@@ -3,7 +3,7 @@ stores (V varies over the batch, S does not)."""
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, repeat
 
 try:
     import numpy as np
@@ -124,17 +124,21 @@ class Layout:
         # rows, from the output down
         rows: dict = {id(x): j for j, x in enumerate(inputs)}
         count = {"V": len(inputs), "S": 0}
+        placed_at: dict = {}  # key -> the level of the group that gave it its row
+        level_now = [0]
 
         def place(keys) -> None:
             for k_ in keys:
                 if k_ not in rows:
                     kd = kind_of[k_]
                     rows[k_] = count[kd]
+                    placed_at[k_] = level_now[0]
                     count[kd] += 1
 
         ordered = sorted(groups.values(), key=lambda g: -g.level)  # stable: first seen first
         node_id = [id(v) for v in self.op_nodes]
         for g in ordered:
+            level_now[0] = g.level
             place([node_id[t] for t in g.nodes])
             perm = sorted(range(len(g.nodes)), key=lambda j: rows[node_id[g.nodes[j]]])
             g.nodes = [g.nodes[j] for j in perm]
@@ -149,6 +153,7 @@ class Layout:
                         if len(kinds) == 1:  # one block of consecutive rows
                             kd = kinds.pop()
                             rows.update(zip(new, range(count[kd], count[kd] + len(new))))
+                            placed_at.update(dict.fromkeys(new, g.level))
                             count[kd] += len(new)
                         else:  # V rows and S rows, each consecutive
                             place([k_ for k_ in new if kind_of[k_] == "V"])
@@ -159,12 +164,18 @@ class Layout:
         root = order[-1]
         place([id(root)])
 
-        # S: parameters first, in row order (one array ↔ tape.parameters), then the rest
-        params = sorted((v for v in order if v.is_leaf() and id(v) in shared),
-                        key=lambda v: rows[id(v)])
-        pset = {id(v) for v in params}
+        # S: parameters first (one array ↔ tape.parameters), then the rest.  The parameters
+        # keep the blocks their groups laid out, the blocks in the order of the graph (the
+        # shallowest group's first): a model's first layer first, as model.parameters() and
+        # an L2 term over them list them, so both read the parameters as one slice
+        params = [v for v in order if id(v) in shared]  # (shared: leaves of both traces)
+        pids = list(map(id, params))
+        by_level = np.fromiter(map(placed_at.get, pids, repeat(0)), np.intp, len(pids))
+        by_row = np.fromiter(map(rows.__getitem__, pids), np.intp, len(pids))
+        params = [params[i] for i in np.lexsort((by_row, by_level)).tolist()]
+        pset = set(pids)
         s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
-        s_keys = [k_ for k_ in s_keys if k_ in pset] + [k_ for k_ in s_keys if k_ not in pset]
+        s_keys = [id(v) for v in params] + [k_ for k_ in s_keys if k_ not in pset]
         for r, k_ in enumerate(s_keys):
             rows[k_] = r
 

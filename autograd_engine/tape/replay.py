@@ -255,13 +255,13 @@ class Tape:
                 raise ValueError(f"Tape.forward: parameter {bad!r} is not finite")
             S[:P, 0] = xp.from_numpy(data)
             self._data = data
-        self._V[: self.n_inputs] = X.T if isinstance(X, xp.ndarray) and xp.name == "torch" \
+        self._V[: self.n_inputs] = X.T if xp.name == "torch" \
             else xp.from_numpy(np.ascontiguousarray(X.T))
         if xp.check_finite:  # torch: one finiteness flag for the pass, read once at its end
-            flags = [xp.finite_flag(X)] if isinstance(X, xp.ndarray) else []  # (NumPy: checked)
+            flags = [xp.finite_flag(X)]
             locs = self._replay_forward(flags)
             if not xp.all_true(flags):  # rare: replay checking each group, to name the op
-                self._check_batch_values(xp.to_numpy(X) if isinstance(X, xp.ndarray) else X)
+                self._check_batch_values(xp.to_numpy(X))
                 self._replay_forward(None)
                 raise AssertionError("unreachable: a non-finite pass with every group finite")
         else:
@@ -353,6 +353,8 @@ class Tape:
         if A.shape[0] == 0:
             raise ValueError(f"Tape.forward: X is an empty batch; {want}")
         A = A.astype(np.float64, copy=False)
+        if xp.name == "torch":  # to the device as it is: transposed and checked there
+            return xp.from_numpy(A)
         self._check_batch_values(A)
         return A
 

@@ -1,0 +1,203 @@
+"""Issue 26: the compiled tape on a GPU (``backend="torch"``) against the same MLP written by
+hand in PyTorch, float64 both, on the same device.  Installs nothing; one process.
+
+One training step = forward + backward + SGD update (η = 0.05) of the per-sample loss of
+``benchmarks/mlp.py`` (hinge or softmax cross-entropy, + 10⁻⁴·Σw²), from the same initial
+weights (``nn.MLP(seed=1337)``), with the loss read back as a Python float (one
+synchronisation, both engines).  The batch is given two ways: as a NumPy array on the host
+(copied to the device inside the step, both engines) and as a tensor already on the device.
+
+    tape    compile(per_sample, n, backend="torch", device=D); parameters held on the device
+            (tape.hold_parameters), nn.array_step for the update
+    torch   one matrix product a layer, autograd, p -= η·p.grad under no_grad
+
+Timing: wall clock around each step with ``torch.cuda.synchronize()`` before and after (on a
+GPU the CPU time says nothing); the engines alternate step by step, the ratio is the median
+of paired per-step ratios.  The first steps are warm-up.  The table goes to stdout and, as
+Markdown, to ``--out``.
+
+    python benchmarks/mlp_gpu.py --device cuda --out gpu.md          # the issue's table
+    python benchmarks/mlp_gpu.py --device cpu --quick --out cpu.md   # a smoke test anywhere
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))
+
+import numpy as np  # noqa: E402
+
+import nn  # noqa: E402
+from autograd_engine import compile as compile_tape  # noqa: E402
+from mlp import ALPHA, LR, data, model_of, per_sample, weights  # noqa: E402
+from nn.array_step import array_step  # noqa: E402
+from timing import median, paired_ratio  # noqa: E402
+
+MODELS = ((2, 16, 16, 1), (10, 128, 128, 10), (64, 256, 256, 10))
+BATCHES = (4096, 65536, 262144)
+TARGET = 1.5
+
+
+def big_data(sizes, B: int):
+    """(X, T) for B samples: ``mlp.data``'s recipe, drawn in NumPy at any size."""
+    if sizes[0] == 2 and sizes[-1] == 1 and B <= 4096:
+        return data(sizes, B)
+    rng = np.random.default_rng(1337)
+    X = rng.normal(size=(B, sizes[0]))
+    if sizes[-1] == 1:
+        return X, np.sign(X[:, :1] + 1e-3)
+    labels = np.argmax(X @ rng.normal(size=(sizes[0], sizes[-1])), axis=1)
+    return X, np.eye(sizes[-1])[labels]
+
+
+def tape_engine(torch, sizes, device: str):
+    """(step(batch) -> loss, compile seconds): the tape on ``device``, parameters held there."""
+    model = model_of(sizes)
+    t0 = time.perf_counter()
+    tape = compile_tape(per_sample(model, sizes[-1]), sizes[0] + sizes[-1], backend="torch",
+                        device=device)
+    seconds = time.perf_counter() - t0
+    opt = nn.SGD(model.parameters(), lr=LR)
+    held = tape.hold_parameters(opt.params)
+
+    def step(XT) -> float:
+        held.zero_grad()
+        loss = float(tape.forward(XT).mean())
+        tape.backward("mean")
+        array_step(opt, held)
+        return loss
+    return step, seconds
+
+
+def torch_engine(torch, sizes, device: str):
+    """step(batch) -> loss: the MLP by hand in PyTorch, float64 on ``device``."""
+    f64 = torch.float64
+    ws = weights(model_of(sizes))
+    Ws = [torch.tensor(W, dtype=f64, device=device, requires_grad=True) for W, _ in ws]
+    bs = [torch.tensor(b, dtype=f64, device=device, requires_grad=True) for _, b in ws]
+    params = [p for pair in zip(Ws, bs) for p in pair]
+    nin, one = sizes[0], sizes[-1] == 1
+
+    def step(XT) -> float:
+        if not isinstance(XT, torch.Tensor):
+            XT = torch.from_numpy(XT).to(device)
+        h, T = XT[:, :nin], XT[:, nin:]
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            h = h @ W.T + b
+            if i < len(Ws) - 1:
+                h = torch.relu(h)
+        if one:
+            data_loss = torch.relu(1 - T[:, 0] * h[:, 0]).mean()
+        else:
+            data_loss = (torch.logsumexp(h, dim=1) - (T * h).sum(dim=1)).mean()
+        loss = data_loss + ALPHA * sum((p * p).sum() for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+        return loss.item()
+    return step
+
+
+def timed(torch, device: str, step, batch) -> tuple[float, float]:
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    sync()
+    t0 = time.perf_counter()
+    loss = step(batch)
+    sync()
+    return time.perf_counter() - t0, loss
+
+
+def cell(torch, sizes, B: int, device: str, steps: int, warmup: int) -> dict:
+    X, T = big_data(sizes, B)
+    host = np.ascontiguousarray(np.column_stack([X, T]))
+    on_device = torch.from_numpy(host).to(device)
+    row = {"model": list(sizes), "batch": B}
+    for where, batch in (("numpy", host), ("tensor", on_device)):
+        tape, compile_s = tape_engine(torch, sizes, device)
+        ref = torch_engine(torch, sizes, device)
+        times: dict[str, list[float]] = {"tape": [], "torch": []}
+        first = {}
+        for k in range(warmup + steps):
+            for name, step in (("tape", tape), ("torch", ref))[:: 1 if k % 2 == 0 else -1]:
+                t, loss = timed(torch, device, step, batch)
+                first.setdefault(name, loss)
+                if k >= warmup:
+                    times[name].append(t)
+        row[where] = {"tape_s": median(times["tape"]), "torch_s": median(times["torch"]),
+                      "ratio": paired_ratio(times["tape"], times["torch"]),
+                      "first_loss_rel_diff": abs(first["tape"] - first["torch"]) / abs(first["torch"])}
+        row["compile_s"] = compile_s
+        del tape, ref
+        if device.startswith("cuda"):
+            torch.cuda.empty_cache()
+    return row
+
+
+def markdown(rows: list[dict], device: str, name: str) -> str:
+    out = [f"Tape (`backend=\"torch\"`, `device=\"{device}\"`) ÷ hand-written PyTorch float64 on the "
+           f"same device ({name}); one training step, median of paired per-step ratios "
+           f"(wall clock, synchronised); target ≤ {TARGET}.", "",
+           "| model | batch | batch as NumPy | batch on the device | tape step (device batch) | "
+           "PyTorch step | first-loss rel. diff | compile |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        n, t = r["numpy"], r["tensor"]
+        model = f"({r['model'][0]}, {list(r['model'][1:])})"
+        out.append(f"| {model} | {r['batch']:,} | {n['ratio']:.2f}× | {t['ratio']:.2f}× | "
+                   f"{t['tape_s'] * 1e3:.2f} ms | {t['torch_s'] * 1e3:.2f} ms | "
+                   f"{max(n['first_loss_rel_diff'], t['first_loss_rel_diff']):.1e} | "
+                   f"{r['compile_s']:.2f} s |")
+    met = all(r[w]["ratio"] <= TARGET for r in rows for w in ("numpy", "tensor"))
+    out += ["", f"Every cell ≤ {TARGET}: {'met' if met else 'missed'}."]
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
+    ap.add_argument("--out", type=Path, help="write the Markdown table here")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
+    ap.add_argument("--steps", type=int, default=None, help="timed steps per engine and cell")
+    args = ap.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        print("mlp_gpu: needs PyTorch", file=sys.stderr)
+        return 2
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print(f"mlp_gpu: no CUDA device here for --device {args.device}", file=sys.stderr)
+        return 2
+    if args.quick:
+        models, batches, steps, warmup = ((2, 4, 1), (3, 5, 3)), (16, 64), 3, 1
+    else:
+        models, batches, steps, warmup = MODELS, BATCHES, 10, 3
+    steps = args.steps or steps
+    name = torch.cuda.get_device_name(args.device) if args.device.startswith("cuda") \
+        else f"CPU, {os.cpu_count()} cores"
+    rows = []
+    t0 = time.perf_counter()
+    for sizes in models:
+        for B in batches:
+            rows.append(cell(torch, sizes, B, args.device, steps, warmup))
+            print(f"# {sizes} batch {B}: numpy {rows[-1]['numpy']['ratio']:.2f}×, tensor "
+                  f"{rows[-1]['tensor']['ratio']:.2f}× ({time.perf_counter() - t0:.0f} s)",
+                  file=sys.stderr, flush=True)
+    text = markdown(rows, args.device, name)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
