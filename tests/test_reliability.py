@@ -233,6 +233,11 @@ def test_huge_ints_in_settings_are_value_errors_naming_the_setting(n):
     state = opt.state_dict()
     _named_value_error(lambda: opt.load_state_dict({**state, "lr": n}), "load_state_dict: lr")
     assert shown(n).startswith("an integer of about ")
+    _named_value_error(lambda: Value(1.0) * n, "mul")
+    with pytest.raises(TypeError, match="add: unsupported operand of type 'list'"):
+        Value(1.0) + [n]  # the message names the type; the huge int's str() is never taken
+    with pytest.raises(TypeError, match="backward: grad must be a number, got list"):
+        Value(1.0).backward([n])
 
 
 def test_a_small_model_file_with_a_huge_number_is_a_named_error(tmp_path):
