@@ -44,6 +44,7 @@ from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
 
 from .backprop import _local_values, gradients, topological_order
+from .finite import finite_float, shown
 from .grad_mode import enable_grad
 from .value import VALUE_MATH, Value
 
@@ -427,14 +428,8 @@ def _numbers(xs, what: str, who: str, n: int) -> list[float]:
     out = []
     for i, x in enumerate(xs):
         if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(f"{who}: {what}[{i}] must be a number, got {type(x).__name__} {x!r}")
-        try:
-            x = float(x)
-        except OverflowError:
-            x = math.inf
-        if not math.isfinite(x):
-            raise ValueError(f"{who}: {what}[{i}] must be finite, got {xs[i]!r}")
-        out.append(x)
+            raise TypeError(f"{who}: {what}[{i}] must be a number, got {type(x).__name__} {shown(x)}")
+        out.append(finite_float(x, who, f"{what}[{i}]", what="finite"))  # 10**5000: named, never str()'d
     return out
 
 
