@@ -38,7 +38,6 @@ in JAX (``jax.grad``, ...) and HIPS autograd; ``vjp(f, primals, cotangents)`` an
 from __future__ import annotations
 
 import inspect
-import math
 from contextvars import ContextVar
 from numbers import Real
 from typing import Callable, NamedTuple, Sequence, Union
