@@ -106,7 +106,7 @@ def _seed(grad, who: str) -> float:
     """The seed ∂L/∂root as a finite float: any real number the ops accept (int, NumPy scalar,
     Fraction), but not a bool; a TypeError or ValueError naming ``who`` otherwise."""
     if isinstance(grad, bool) or not isinstance(grad, Real):
-        raise TypeError(f"{who}: grad must be a number, got {type(grad).__name__} {grad!r}")
+        raise TypeError(f"{who}: grad must be a number, got {type(grad).__name__} {shown(grad)}")
     try:
         f = float(grad)
     except OverflowError:

@@ -49,13 +49,12 @@ in JAX (``jax.grad``, ...) and HIPS autograd; ``vjp(f, primals, cotangents)`` an
 from __future__ import annotations
 
 import inspect
-import math
 from contextvars import ContextVar
 from numbers import Real
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from .backprop import topological_order
-from .checks import computed_under_no_grad, no_graph_error
+from .checks import computed_under_no_grad, finite_float, no_graph_error, shown
 from .dual import hessian_rows
 from .grads import _walk_floats, _walk_graph, gradients, local_gradient_values
 from .grad_mode import enable_grad
@@ -544,14 +543,8 @@ def _numbers(xs, what: str, who: str, n: int) -> list[float]:
     out = []
     for i, x in enumerate(xs):
         if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(f"{who}: {what}[{i}] must be a number, got {type(x).__name__} {x!r}")
-        try:
-            x = float(x)
-        except OverflowError:
-            x = math.inf
-        if not math.isfinite(x):
-            raise ValueError(f"{who}: {what}[{i}] must be finite, got {xs[i]!r}")
-        out.append(x)
+            raise TypeError(f"{who}: {what}[{i}] must be a number, got {type(x).__name__} {shown(x)}")
+        out.append(finite_float(x, who, f"{what}[{i}]", what="finite"))  # 10**5000: named, never str()'d
     return out
 
 

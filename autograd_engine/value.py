@@ -314,7 +314,10 @@ def _to_float(y, op: str, x: object) -> float:
 def _kind(y) -> str:
     t = type(y)
     name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-    text = repr(y)
+    try:
+        text = repr(y)
+    except ValueError:  # a list holding a 5,000-digit int: its repr is refused, the type is enough
+        text = "…" * 41
     return f"of type {name!r}" + (f" ({text})" if len(text) <= 40 else "")
 
 

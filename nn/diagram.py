@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import layers_backprop as lb
-from .plot import _pyplot, _save
+from .plot import _pyplot, _save, check_image_path
 
 
 def _positions(sizes) -> list[list[tuple[float, float]]]:
@@ -34,6 +34,8 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
     """Draw ``model`` for the sample (x, target): neurons coloured by δ_l,j, edges by
     ∂C/∂w[l][j][k].  ``values`` writes δ in each neuron (default: when no layer has more than
     8 neurons).  Returns the matplotlib Axes; ``path`` saves the figure (.png, .svg, .pdf)."""
+    if path is not None:
+        check_image_path(path, "draw_network")  # a wrong extension or a FIFO: before any work
     net = lb.network(model)
     n_edges = sum(W.size for W in net.W)
     if n_edges > max_edges:

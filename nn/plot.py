@@ -57,6 +57,8 @@ def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hi
     the model learned from and those it is judged on can be told apart.  The axes are labelled
     x₁ and x₂ (the two input features) and a legend names each class and each set.
     Returns the Axes."""
+    if path is not None:
+        check_image_path(path, "decision_boundary")  # before any drawing
     if data.n_features != 2:
         raise ValueError(f"decision_boundary: needs 2-D points, the data has {data.n_features} features")
     if val is not None and val.n_features != 2:
@@ -107,6 +109,8 @@ def decision_boundary(model: Module, data: Dataset, loss: Union[str, Loss] = "hi
 def loss_curve(history: History, ax=None, path=None, title: Optional[str] = None):
     """Training (and validation) loss per epoch, accuracy on a second axis; the epoch whose
     parameters the model kept is marked.  Returns the Axes."""
+    if path is not None:
+        check_image_path(path, "loss_curve")  # before any drawing
     plt = _pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -554,7 +554,6 @@ second or two); larger ones in a child process that can be stopped after ``LAYOU
 _BOUNDS = "graph [nslimit=1 nslimit1=1]"
 _GRAPH_HEAD = re.compile(r'^\s*(?:strict\s+)?(?:di)?graph\b[^{"]*(?:"(?:[^"\\]|\\.)*"[^{"]*)?\{', re.I)
 _ID = r'(?:"(?:[^"\\]|\\.)*"|[A-Za-z_\x80-\uffff][\w\x80-\uffff]*|-?(?:\.\d+|\d+(?:\.\d*)?))'
-_EDGE = re.compile(rf"({_ID})\s*->\s*(?=({_ID}))")
 _EDGE_LABEL = re.compile(r"->[^\n\[]*\[[^\n]*(?<![\w])label\s*=")
 
 
@@ -594,6 +593,7 @@ def layout_cost(source: str) -> int:
     indegree: dict[str, int] = {}
     edges = []
     for u, v in _edges(source):
+        edges.append((u, v))
         succ.setdefault(u, []).append(v)
         indegree.setdefault(u, 0)
         indegree[v] = indegree.get(v, 0) + 1
