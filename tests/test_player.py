@@ -91,7 +91,7 @@ def test_each_local_gradient_quotes_its_rule_from_the_table():
     assert by_op["tanh"] == [("x", pretty(RULES["tanh"].grads[0]))] == [("x", "1 − z · z")]
     assert by_op["dot"] == [("ws[0]", "xs[0]"), ("ws[1]", "xs[1]"), ("xs[0]", "ws[0]")]  # xs[1] = 3 is a number
     assert by_op["sum"] == [("xs[0]", "1"), ("xs[1]", "1"), ("xs[2]", "1")]
-    assert by_op["pow"] == [("x", "n · pow(x, n − 1)")]
+    assert by_op["pow"] == [("x", "n · pow(x, where(n == 0, 1, n − 1))")]  # x⁰ has slope 0, also at 0
     assert set(player_module.DESCRIPTIONS) == set(RULES)  # every rule of the table has its words
 
 
