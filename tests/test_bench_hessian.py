@@ -107,3 +107,13 @@ def test_quick_run_prints_both_tables(tmp_path):
     assert len(after) == 3  # W1 at two sizes, the W2-style step
     if any(r["engine"] == "ours (before)" for r in data["first_order"]):
         assert all(r["before_over_after"] > 0 and r["before_over_after_backward"] > 0 for r in after)
+
+
+def test_default_section_row_runs_and_agrees_with_the_closed_form():
+    """Issue 21's row (``--default-only``), tiny and untimed: every engine's Hessian equals the
+    closed form, and the table has a row per n."""
+    out: dict = {}
+    lines = hb.default_section((3, 5), 1, _torch(), out)
+    assert [r["n"] for r in out["hessian_default"]] == [3, 5]
+    assert all(r["max_abs_err"] < 1e-13 for r in out["hessian_default"])
+    assert sum(line.startswith("| 3 |") or line.startswith("| 5 |") for line in lines) == 2

@@ -24,7 +24,7 @@ import nn
 from autograd_engine import Value, gradients
 from autograd_engine.cli import main
 from autograd_engine.files import atomic_write, check_writable
-from autograd_engine.finite import finite_float, shown
+from autograd_engine.checks import finite_float, shown
 from autograd_engine.teach.gradient_check import gradcheck
 from autograd_engine.torch_code import to_torch_code
 
