@@ -556,10 +556,20 @@ _EDGE = re.compile(rf"({_ID})\s*->\s*(?=({_ID}))")
 _EDGE_LABEL = re.compile(r"->[^\n\[]*\[[^\n]*(?<![\w])label\s*=")
 
 
+# Past IN_PROCESS_SLOTS the time goes into routing splines through the many virtual nodes of
+# long edges (one Value feeding 200 nodes: over 20 s); straight edges are laid out in under a
+# second (201 Values: 0.6-0.8 s of CPU, benchmarks/layout.py).  A user's splines= still wins.
+_BIG_BOUNDS = "graph [nslimit=1 nslimit1=1 splines=line]"
+
+
 def _bounded(source: str) -> str:
-    """``source`` with the iteration caps added as the graph's first statement."""
+    """``source`` with the iteration caps added as the graph's first statement, and straight
+    edges for a graph whose :func:`layout_cost` is over ``IN_PROCESS_SLOTS``."""
     m = _GRAPH_HEAD.match(source)
-    return source if m is None else f"{source[:m.end()]}\n{_BOUNDS}\n{source[m.end():]}"
+    if m is None:
+        return source
+    bounds = _BIG_BOUNDS if layout_cost(source) > IN_PROCESS_SLOTS else _BOUNDS
+    return f"{source[:m.end()]}\n{bounds}\n{source[m.end():]}"
 
 
 def layout_cost(source: str) -> int:
