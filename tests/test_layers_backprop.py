@@ -366,6 +366,18 @@ def test_network_diagram_colours_neurons_by_delta_and_edges_by_gradient(tmp_path
     cmap = matplotlib.colormaps["coolwarm"]
     extreme = cmap(0.0) if deltas[np.abs(deltas).argmax()] < 0 else cmap(1.0)
     assert faces[int(np.abs(deltas).argmax())] == pytest.approx(extreme)
+    # every δ printed on a neuron is legible on its colour: WCAG contrast ratio ≥ 4.5
+    from matplotlib.colors import to_rgba
+    from nn.diagram import _luminance
+
+    def contrast(a, b):
+        la, lb_ = sorted((_luminance(to_rgba(a)), _luminance(to_rgba(b))), reverse=True)
+        return (la + 0.05) / (lb_ + 0.05)
+
+    labels = {(round(t.get_position()[0], 6), round(t.get_position()[1], 6)): t for t in ax.texts}
+    for circle in circles[3:]:
+        text = labels[(round(circle.center[0], 6), round(circle.center[1], 6))]
+        assert contrast(text.get_color(), circle.get_facecolor()) >= 4.5, (text.get_text(), circle.get_facecolor())
     assert (tmp_path / "net.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="more than max_edges=10"):
         draw_network(model, x, t, "cross_entropy", max_edges=10)

@@ -16,7 +16,7 @@ from . import viz
 from .walkthrough import Step, backward_steps
 
 if TYPE_CHECKING:  # pragma: no cover
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]
 
 
 def step_pictures(root: Value, grad: float = 1.0, **draw_kwargs) -> Iterator[tuple[Step, graphviz.Digraph]]:

