@@ -56,14 +56,22 @@ class Layout:
     def __init__(self, order: list[Value], inputs: list[Value], shared: set,
                  watched: list[Value] = ()) -> None:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
-        varies: dict[int, bool] = {}
-        level: dict[int, int] = {}
-        kind_of = {}  # key -> "V" / "S"
+        # the parameters (most of the nodes of a model's graph), in bulk: S, level 0
+        varies: dict[int, bool] = dict.fromkeys(shared, False)
+        level: dict[int, int] = dict.fromkeys(shared, 0)
+        kind_of: dict = dict.fromkeys(shared, "S")  # key -> "V" / "S"
         consts: dict = {}  # key -> a constant's value
         self.op_nodes: list[Value] = []
         groups: dict[tuple, Group] = {}
 
         for v in order:
+            if id(v) in shared:  # a parameter (a leaf of both traces)
+                if v.op:
+                    raise ValueError(
+                        f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
+                        f"{v.data!r}); the tape cannot replay it: compute it with grad "
+                        "enabled")
+                continue
             if v.is_leaf():
                 vid = id(v)
                 if vid in input_pos:
@@ -176,8 +184,7 @@ class Layout:
         pset = set(pids)
         s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
         s_keys = [id(v) for v in params] + [k_ for k_ in s_keys if k_ not in pset]
-        for r, k_ in enumerate(s_keys):
-            rows[k_] = r
+        rows.update(zip(s_keys, range(len(s_keys))))
 
         def spec(k_):
             return kind_of[k_], rows[k_]
