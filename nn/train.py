@@ -267,6 +267,13 @@ class _Engine:
         if self.held is not None and self._optimizer is not None:
             self._arrays.write_back(self._optimizer, self.held)
 
+    def read_values(self) -> None:
+        """Take the parameters (and the optimizer's state) from the Values and lists again,
+        after code that may have changed them (an ``on_epoch`` callback)."""
+        if self.held is not None:
+            self.held.read()
+            self.held.owner = None  # the optimizer's state arrays: re-read at the next step
+
     def snapshot(self) -> list:
         """The parameters' numbers now (to restore with :meth:`restore`)."""
         if self.held is not None:
@@ -446,6 +453,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             if on_epoch is not None:
                 engine.write_back()  # the Values are current in every callback
                 on_epoch(epoch, hist)
+                engine.read_values()  # and what the callback sets is what trains on
             if early_stopping is not None and waited >= early_stopping:
                 hist.stopped_early = True
                 break
