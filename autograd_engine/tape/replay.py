@@ -440,6 +440,8 @@ class Tape:
             if xp.check_finite:
                 self._zero_gradients(reduction, B)
                 self._replay_backward(locs)
+            if not (P and held is not None):
+                raise AssertionError("unreachable: a non-finite pass with every group finite")
             self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
         if P and held is not None:
             if idx is None:
