@@ -66,6 +66,7 @@ def tape_engine(torch, sizes, device: str):
     seconds = time.perf_counter() - t0
     opt = nn.SGD(model.parameters(), lr=LR)
     held = tape.hold_parameters(opt.params)
+    held.deferred = True  # as fit runs it: the device read once a step, by the update's check
 
     def step(XT) -> float:
         held.zero_grad()

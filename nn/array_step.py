@@ -73,7 +73,7 @@ def array_step(optimizer: Optimizer, target) -> bool:
         held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
                       for name in _used_state(optimizer)}
         held.owner = optimizer
-    new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops)
+    new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops, held)
     for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
         if arr is held.grad:  # which the next step zeroes in place
             state[name] = arr * 1.0
@@ -92,9 +92,11 @@ def write_back(optimizer: Optimizer, held: ParameterArrays) -> None:
             getattr(optimizer, name)[:] = held.ops.to_numpy(arr).tolist()
 
 
-def _checked_update(optimizer: Optimizer, w, g, state: dict, ops):
+def _checked_update(optimizer: Optimizer, w, g, state: dict, ops, held=None):
     """(new w, new state) of one step over arrays of any backend, refused as a whole with a
-    DivergenceError when anything it would make is not finite."""
+    DivergenceError when anything it would make is not finite.  With ``held``, its pending
+    passes' flags are read together with this check (one read of the device a step); a
+    failed pass raises its own error first."""
     t = optimizer.steps + 1
     lr = optimizer.current_lr()
     wd = optimizer.weight_decay
@@ -106,7 +108,10 @@ def _checked_update(optimizer: Optimizer, w, g, state: dict, ops):
         probe = g * 0.0 + new * 0.0
         for arr in new_state.values():
             probe = probe + arr * 0.0
-        finite = ops.all_finite(probe)
+        if held is not None and held.pending:
+            finite = held.settle([ops.finite_flag(probe)])  # raises a failed pass's error
+        else:
+            finite = ops.all_finite(probe)
     if not finite:
         _refuse(optimizer, ops.to_numpy(g), ops.to_numpy(new),
                 {k: ops.to_numpy(a) for k, a in new_state.items()}, t, lr)

@@ -176,6 +176,7 @@ class _Engine:
             return Value.sum(outs), outs
         tape = self._tape("out", len(A), watch_outputs, d)
         tape.forward(A)
+        self._settle()
         return _host(np, tape.watched()).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
@@ -257,6 +258,7 @@ class _Engine:
                 and all(id(p) in mine for p in tape.parameters)):
             return False
         self.held = tape.hold_parameters(optimizer.params)
+        self.held.deferred = True  # torch: one read of the device a step (nn.array_step's)
         for t in self._tapes.values():
             t.attach(self.held)
         return True
@@ -266,6 +268,11 @@ class _Engine:
         arrays they live in while training runs on tapes."""
         if self.held is not None and self._optimizer is not None:
             self._arrays.write_back(self._optimizer, self.held)
+
+    def _settle(self) -> None:
+        """A forward pass outside a training step is checked now, not with the next step."""
+        if self.held is not None and self.held.pending:
+            self.held.settle()
 
     def read_values(self) -> None:
         """Take the parameters (and the optimizer's state) from the Values and lists again,
@@ -294,6 +301,7 @@ class _Engine:
             tape = self._loss_tape(data, 0.0)
             M, labels = self._matrix_of(data)
             value = float(tape.forward(M).mean())
+            self._settle()
             return value, self._correct_array(tape.watched(), labels) / len(data)
         else:
             with no_grad():
