@@ -56,22 +56,14 @@ class Layout:
     def __init__(self, order: list[Value], inputs: list[Value], shared: set,
                  watched: list[Value] = ()) -> None:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
-        # the parameters (most of the nodes of a model's graph), in bulk: S, level 0
-        varies: dict[int, bool] = dict.fromkeys(shared, False)
-        level: dict[int, int] = dict.fromkeys(shared, 0)
-        kind_of: dict = dict.fromkeys(shared, "S")  # key -> "V" / "S"
+        varies: dict[int, bool] = {}
+        level: dict[int, int] = {}
+        kind_of: dict = {}  # key -> "V" / "S"
         consts: dict = {}  # key -> a constant's value
         self.op_nodes: list[Value] = []
         groups: dict[tuple, Group] = {}
 
         for v in order:
-            if id(v) in shared:  # a parameter (a leaf of both traces)
-                if v.op:
-                    raise ValueError(
-                        f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
-                        f"{v.data!r}); the tape cannot replay it: compute it with grad "
-                        "enabled")
-                continue
             if v.is_leaf():
                 vid = id(v)
                 if vid in input_pos:
