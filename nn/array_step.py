@@ -49,7 +49,7 @@ def supports(optimizer: Optimizer) -> bool:
 def _used_state(optimizer: Optimizer) -> tuple[str, ...]:
     """The state the update reads and writes (SGD without momentum: none)."""
     cls = type(optimizer)
-    if cls is SGD and not optimizer.momentum:
+    if cls is SGD and not getattr(optimizer, "momentum"):
         return ()
     return _STATE[cls]
 
@@ -65,7 +65,9 @@ def array_step(optimizer: Optimizer, target) -> bool:
         return False
     if isinstance(target, Tape) and target.attached is None:
         return _step_through_values(optimizer, target)
-    held = target.attached if isinstance(target, Tape) else target
+    held = target if isinstance(target, ParameterArrays) else target.attached
+    if held is None:
+        raise TypeError(f"array_step: need ParameterArrays or a tape, got {type(target).__name__}")
     if held.owner is not optimizer:  # the same parameters in the same order; its state, once
         if len(held.params) != len(optimizer.params) or \
                 any(a is not b for a, b in zip(held.params, optimizer.params)):

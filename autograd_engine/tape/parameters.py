@@ -17,7 +17,7 @@ each ``on_epoch`` callback and whenever training stops), which sets every ``Valu
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -49,8 +49,9 @@ class ParameterArrays:
         self.deferred = False
         self.pending: list = []  # (flags, restore, failed) per deferred pass
         self.state: dict = {}
-        self.owner = None  # e.g. the optimizer whose state ``state`` holds
-        self.data = self.grad = None
+        self.owner: Any = None  # e.g. the optimizer whose state ``state`` holds
+        self.data: Any = None  # (P,) float64 on the backend's device
+        self.grad: Any = None
         self.read()
 
     def __len__(self) -> int:
@@ -88,7 +89,7 @@ class ParameterArrays:
         ``restore()`` (undo what the pass wrote), then ``failed()`` (raise its error)."""
         self.pending.append((flags, restore, failed))
 
-    def settle(self, more: list = ()) -> bool:
+    def settle(self, more: Sequence = ()) -> bool:
         """Read the pending flags and ``more`` in one read of the device; True when all are
         true.  Otherwise every pending pass is undone (last first) and the first that
         failed raises its own error; False when none of them did (``more`` failed)."""
