@@ -1,4 +1,4 @@
-"""Issue 26: one epoch of ``nn.fit(..., compiled=True)`` against the same epoch written as a
+"""One epoch of ``nn.fit(..., compiled=True)`` against the same epoch written as a
 PyTorch loop, in CPU time (``time.process_time``), one thread each.
 
 What a user runs, not the tape's step alone: fit shuffles, slices the batches, steps, scores
@@ -11,7 +11,7 @@ Steady state: the CPU time of ``fit(epochs=long)`` minus ``fit(epochs=short)``, 
 two engines (the order rotated), and the ratio is the median of the paired per-repetition
 ratios (:mod:`timing`).  The machines are shared: the load average is printed with the table.
 
-    python benchmarks/fit_epoch.py                  # the issue's cells (about 2 minutes)
+    python benchmarks/fit_epoch.py                  # the target cells (about 2 minutes)
     python benchmarks/fit_epoch.py --quick          # tiny, a smoke test
     python benchmarks/fit_epoch.py --out table.md   # also write the table
 """

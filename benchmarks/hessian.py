@@ -14,7 +14,7 @@ a dense Hessian of rank ≤ h.  Every engine computes the Hessian of this same f
 point:
 
 =========================  ==========================================================================
-``ours forward``           ``functional.hessian(f, mode="forward")``, the default (issue 21): one
+``ours forward``           ``functional.hessian(f, mode="forward")``, the default: one
                            forward sweep carrying all n tangents and one reverse sweep whose
                            adjoints carry them too (forward-over-reverse, ``dual.py``), 2 passes
 ``ours reverse``           ``mode="reverse"``: n reverse passes, one per component of ∇f
@@ -235,11 +235,11 @@ def hessian_section(ns: Sequence[int], reps: int, torch, out: dict,
 
 def default_section(ns: Sequence[int], reps: int, torch, out: dict, rev: str | None = None,
                     progress: Callable[[str], None] = lambda m: None) -> list[str]:
-    """Issue 21's row: the default ``hessian`` against ``torch.autograd.functional.hessian``
+    """The default-Hessian row: the default ``hessian`` against ``torch.autograd.functional.hessian``
     (non-vectorized), paired; with ``rev``, also the default mode of the engine at git revision
-    ``rev`` (before issue 21: ∇f built as a graph of Values, then n tangent sweeps over it)."""
+    ``rev`` (the old default: ∇f built as a graph of Values, then n tangent sweeps over it)."""
     old = load_revision(rev, "autograd_engine_i21_before")[0] if rev else None
-    lines = [f"## Default `hessian` against PyTorch (issue 21), h = {HIDDEN} hidden units\n",
+    lines = [f"## Default `hessian` against PyTorch, h = {HIDDEN} hidden units\n",
              "Median CPU time of one Hessian; ratios are medians of paired per-repetition ratios.\n",
              "| n | ours default | ours reverse | " + ("before (default) | " if old else "")
              + "torch | default ÷ torch | " + ("before ÷ default | " if old else "") + "max \\|ΔH\\| |",
@@ -455,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write every number as JSON")
     ap.add_argument("--default-only", action="store_true",
-                    help="only the default hessian against PyTorch (issue 21's row)")
+                    help="only the default hessian against PyTorch (the default-Hessian row)")
     ap.add_argument("--default-before", metavar="REV",
                     help="with --default-only: also time the default mode at git revision REV")
     args = ap.parse_args(argv)

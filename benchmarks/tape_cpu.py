@@ -1,4 +1,4 @@
-"""Issue 26's first table: one training step of the compiled tape (parameters held as arrays)
+"""The tape-step table: one training step of the compiled tape (parameters held as arrays)
 against vectorized PyTorch and the hand-written NumPy MLP, in CPU time (``time.process_time``),
 one thread each, plus compile + first bind for each model.
 
@@ -7,7 +7,7 @@ take turns step by step, the order rotated every repetition, and each ratio is t
 the paired per-step ratios.  The machines are shared: the load average is printed with the
 table.
 
-    python benchmarks/tape_cpu.py                  # the issue's 9 cells (about a minute)
+    python benchmarks/tape_cpu.py                  # the 9 target cells (about a minute)
     python benchmarks/tape_cpu.py --quick --out t.md
 """
 

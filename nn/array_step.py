@@ -49,7 +49,7 @@ def supports(optimizer: Optimizer) -> bool:
 def _used_state(optimizer: Optimizer) -> tuple[str, ...]:
     """The state the update reads and writes (SGD without momentum: none)."""
     cls = type(optimizer)
-    if cls is SGD and not optimizer.momentum:
+    if cls is SGD and not getattr(optimizer, "momentum"):
         return ()
     return _STATE[cls]
 
@@ -65,7 +65,9 @@ def array_step(optimizer: Optimizer, target) -> bool:
         return False
     if isinstance(target, Tape) and target.attached is None:
         return _step_through_values(optimizer, target)
-    held = target.attached if isinstance(target, Tape) else target
+    held = target if isinstance(target, ParameterArrays) else target.attached
+    if held is None:
+        raise TypeError(f"array_step: need ParameterArrays or a tape, got {type(target).__name__}")
     if held.owner is not optimizer:  # the same parameters in the same order; its state, once
         if len(held.params) != len(optimizer.params) or \
                 any(a is not b for a, b in zip(held.params, optimizer.params)):
@@ -73,7 +75,7 @@ def array_step(optimizer: Optimizer, target) -> bool:
         held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
                       for name in _used_state(optimizer)}
         held.owner = optimizer
-    new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops)
+    new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops, held)
     for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
         if arr is held.grad:  # which the next step zeroes in place
             state[name] = arr * 1.0
@@ -92,9 +94,11 @@ def write_back(optimizer: Optimizer, held: ParameterArrays) -> None:
             getattr(optimizer, name)[:] = held.ops.to_numpy(arr).tolist()
 
 
-def _checked_update(optimizer: Optimizer, w, g, state: dict, ops):
+def _checked_update(optimizer: Optimizer, w, g, state: dict, ops, held=None):
     """(new w, new state) of one step over arrays of any backend, refused as a whole with a
-    DivergenceError when anything it would make is not finite."""
+    DivergenceError when anything it would make is not finite.  With ``held``, its pending
+    passes' flags are read together with this check (one read of the device a step); a
+    failed pass raises its own error first."""
     t = optimizer.steps + 1
     lr = optimizer.current_lr()
     wd = optimizer.weight_decay
@@ -106,7 +110,10 @@ def _checked_update(optimizer: Optimizer, w, g, state: dict, ops):
         probe = g * 0.0 + new * 0.0
         for arr in new_state.values():
             probe = probe + arr * 0.0
-        finite = ops.all_finite(probe)
+        if held is not None and held.pending:
+            finite = held.settle([ops.finite_flag(probe)])  # raises a failed pass's error
+        else:
+            finite = ops.all_finite(probe)
     if not finite:
         _refuse(optimizer, ops.to_numpy(g), ops.to_numpy(new),
                 {k: ops.to_numpy(a) for k, a in new_state.items()}, t, lr)

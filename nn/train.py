@@ -180,6 +180,7 @@ class _Engine:
             return Value.sum(outs), outs
         tape = self._tape("out", len(A), watch_outputs, d)
         tape.forward(A)
+        self._settle()
         return _host(np, tape.watched()).tolist()
 
     # ---- what fit needs ---------------------------------------------------------------------
@@ -261,6 +262,7 @@ class _Engine:
                 and all(id(p) in mine for p in tape.parameters)):
             return False
         self.held = tape.hold_parameters(optimizer.params)
+        self.held.deferred = True  # torch: one read of the device a step (nn.array_step's)
         for t in self._tapes.values():
             t.attach(self.held)
         return True
@@ -276,6 +278,17 @@ class _Engine:
         current first: a snapshot is one of fit's stated points)."""
         self.write_back()
         return [p.data for p in self.params]
+    def _settle(self) -> None:
+        """A forward pass outside a training step is checked now, not with the next step."""
+        if self.held is not None and self.held.pending:
+            self.held.settle()
+
+    def read_values(self) -> None:
+        """Take the parameters (and the optimizer's state) from the Values and lists again,
+        after code that may have changed them (an ``on_epoch`` callback)."""
+        if self.held is not None:
+            self.held.read()
+            self.held.owner = None  # the optimizer's state arrays: re-read at the next step
 
     def snapshot(self) -> list:
         """The parameters' numbers now (to restore with :meth:`restore`)."""
@@ -297,6 +310,7 @@ class _Engine:
             tape = self._loss_tape(data, 0.0)
             M, labels = self._matrix_of(data)
             value = float(tape.forward(M).mean())
+            self._settle()
             return value, self._correct_array(tape.watched(), labels) / len(data)
         else:
             with no_grad():
@@ -479,6 +493,7 @@ def fit(model: Module, loss: Union[str, Loss], optimizer: Optimizer, train, epoc
             if on_epoch is not None:
                 engine.write_back()  # the Values are current in every callback
                 on_epoch(epoch, hist)
+                engine.read_values()  # and what the callback sets is what trains on
             if early_stopping is not None and waited >= early_stopping:
                 hist.stopped_early = True
                 break

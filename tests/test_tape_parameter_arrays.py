@@ -225,3 +225,30 @@ def test_the_loss_tape_watches_the_model_outputs(backend):
     assert np.allclose(W, want, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="watched Value 0 .* is not in the graph"):
         compile(lambda x: (x * 2, [Value(1.0) * 3]), 1)
+
+
+def test_what_an_on_epoch_callback_sets_is_what_fit_compiled_trains_on():
+    data = _data()
+    out = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [5, 1], seed=3)
+        opt = nn.SGD(model.parameters(), lr=0.1, momentum=0.5)
+
+        def on_epoch(epoch, hist, model=model, opt=opt):
+            model.parameters()[0].data = 0.25  # as a user might: clip, reset, load
+            opt.velocity[0] = 0.0
+        nn.fit(model, "hinge", opt, data, epochs=3, batch_size=8, compiled=compiled,
+               on_epoch=on_epoch, progress=False)
+        out.append([p.data for p in model.parameters()])
+    assert out[1][0] == 0.25 and np.allclose(out[0], out[1], rtol=1e-12, atol=1e-15)
+
+
+def test_fit_compiled_divergence_is_the_same_error_on_both_backends(backend):
+    """On torch the step's flags are read once, by the update's check; the error is still the
+    forward's own (op, sample), wrapped by fit, and the parameters stay finite."""
+    model = nn.MLP(2, [8, 1], seed=0)
+    with pytest.raises(nn.DivergenceError, match=r"epoch 1: after 1 optimizer step .*"
+                                                 r"Tape.forward: dot fails at sample 0"):
+        nn.fit(model, "mse", nn.SGD(model.parameters(), lr=1e150), _data(32), epochs=5,
+               batch_size=8, compiled=True, backend=backend, progress=False)
+    assert all(np.isfinite(p.data) and np.isfinite(p.grad) for p in model.parameters())

@@ -81,15 +81,30 @@ def test_a_tensor_batch_is_used_on_its_device_and_a_step_reads_the_device_once_a
     finally:
         ops.all_true, ops.to_numpy = real_all_true, real_to_numpy
     assert len(reads) == 2 * 2  # one read of the device per forward and per backward
+    held.deferred = True  # as fit runs it: every flag read with the update's check
+    reads.clear()
+    ops.all_true = lambda flags: reads.append(len(flags)) or real_all_true(flags)
+    ops.to_numpy = no_host
+    try:
+        held.zero_grad()
+        tape.forward(XT)
+        tape.backward("mean")
+        array_step(opt, held)
+    finally:
+        ops.all_true, ops.to_numpy = real_all_true, real_to_numpy
+    assert len(reads) == 1 and reads[0] > 10  # ONE read a training step, of every flag
+    held.deferred = False
+    out = tape.forward(XT)
     assert isinstance(out, torch.Tensor)
     # the same numbers as the NumPy tape trained the usual way
     tape_b = compile(fn_b, n)
     opt_b = nn.SGD(m_b.parameters(), lr=0.1, momentum=0.9)
-    for _ in range(2):
+    for _ in range(3):
         opt_b.zero_grad()
         out_b = tape_b.forward(X)
         tape_b.backward("mean")
         opt_b.step()
+    out_b = tape_b.forward(X)
     assert np.allclose(out.numpy(), out_b, rtol=1e-12, atol=1e-15)
     held.write_back()
     assert np.allclose([p.data for p in m_a.parameters()], [p.data for p in m_b.parameters()],
@@ -111,3 +126,39 @@ def test_a_cuda_tape_takes_a_cuda_batch_in_place():
     assert out.device.type == "cuda" and torch.allclose(out.cpu(), torch.log(2.0 * X.cpu()[:, 0]))
     with pytest.raises(ValueError, match=r"log fails at sample 1"):
         tape.forward(torch.tensor([[1.0], [-3.0]], device="cuda"))
+
+
+def test_a_deferred_check_still_names_the_op_and_sample_and_changes_nothing():
+    """With the flags read once a step (fit's way), a forward that fails is reported by the
+    update's check with the forward's own error; the parameters, their gradient and the
+    optimizer are left as they were."""
+    w = Value(1.0, "w")
+    tape = compile(lambda x: (w * x).log(), 1, backend="torch")
+    opt = nn.SGD([w], lr=0.1, momentum=0.9)
+    held = tape.hold_parameters(opt.params)
+    held.deferred = True
+    tape.forward(torch.tensor([[1.0], [2.0]]))
+    tape.backward("mean")
+    array_step(opt, held)  # a good step
+    data, grad = held.data.clone(), held.grad.clone()
+    held.zero_grad()
+    tape.forward(torch.tensor([[1.0], [-2.0]]))  # log of a negative number at sample 1: not read yet
+    tape.backward("mean")
+    with pytest.raises(ValueError, match=r"Tape.forward: log fails at sample 1"):
+        array_step(opt, held)
+    assert torch.equal(held.data, data) and opt.steps == 1 and held.pending == []
+    assert torch.equal(held.grad, torch.zeros_like(grad))  # as zero_grad left it
+
+
+def test_a_deferred_backward_that_would_overflow_a_gradient_is_undone():
+    w, v = Value(1e-10, "w"), Value(3.0, "v")
+    tape = compile(lambda x: w * x + v, 1, backend="torch")
+    opt = nn.SGD([w, v], lr=0.1)
+    held = tape.hold_parameters(opt.params)
+    held.deferred = True
+    held.grad[...] = torch.tensor([1.7e308, 1.0], dtype=torch.float64)
+    tape.forward(torch.tensor([[1e308]], dtype=torch.float64))
+    tape.backward("sum")
+    with pytest.raises(ValueError, match="Tape.backward: .*every .grad unchanged"):
+        array_step(opt, held)
+    assert held.grad.tolist() == [1.7e308, 1.0] and opt.steps == 0

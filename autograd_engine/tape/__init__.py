@@ -47,9 +47,14 @@ the batch feeds input ``j``).  Parameters are the other leaves that exist outsid
 same Value objects in every trace, e.g. model weights): they stay linked, ``forward`` reads
 their current ``.data`` every call, ``backward`` adds into their ``.grad``.  The tape keeps
 them as one array as well (:meth:`Tape.parameter_data`, :meth:`Tape.parameter_grad`,
-:meth:`Tape.assign_parameters`), so an optimizer can update all of them in one array op and
-write the result back to every Value.  Nodes that depend on parameters only (an L2 term
-``Σ w²``) are evaluated once per batch, not once per sample.
+:meth:`Tape.assign_parameters`).  For training, :meth:`Tape.hold_parameters` (or
+:meth:`Tape.attach`) moves them into :class:`ParameterArrays` on the tape's device: forward
+gathers ``data[idx]``, backward adds into ``grad[idx]`` (one op each, no Value touched), an
+optimizer updates the arrays, and ``write_back()`` makes the Values current at the points the
+caller chooses.  Nodes that depend on parameters only (an L2 term ``Σ w²``) are evaluated
+once per batch, not once per sample.  ``fn`` may also return ``(scalar, [v₁…v_k])``: the
+numbers of the watched Values (a model's outputs) are read after a forward with
+:meth:`Tape.watched`, so a loss and the outputs it scored come from one pass.
 
 **Limits: what cannot be replayed.**  The tape replays the *ops*; Python control flow runs
 only while tracing.  Branches inside ops (``relu``, ``max``, ``min``, ``abs``,
@@ -64,7 +69,10 @@ frozen at trace time, and Values computed under ``no_grad()`` inside ``fn`` are 
 **Errors.**  Forward runs under ``np.errstate`` raising on overflow, division by zero and
 invalid results (and checks the matrix products, which do not raise), so a domain error (log
 of x ≤ 0, exp overflow, ...) is a ``ValueError`` naming the op, the failing sample's index
-and its operands — never a silent NaN.
+and its operands — never a silent NaN.  PyTorch raises nothing: the torch backend gathers a
+finiteness flag per group on the device and reads them once a pass; when one is false the
+pass is replayed checking each group at once, for the same error.  A backward pass that
+would leave a parameter's gradient non-finite is refused whole, no gradient changed.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Layout:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
         varies: dict[int, bool] = {}
         level: dict[int, int] = {}
-        kind_of = {}  # key -> "V" / "S"
+        kind_of: dict = {}  # key -> "V" / "S"
         consts: dict = {}  # key -> a constant's value
         self.op_nodes: list[Value] = []
         groups: dict[tuple, Group] = {}
@@ -176,8 +176,7 @@ class Layout:
         pset = set(pids)
         s_keys = sorted((k_ for k_ in rows if kind_of.get(k_) == "S"), key=rows.__getitem__)
         s_keys = [id(v) for v in params] + [k_ for k_ in s_keys if k_ not in pset]
-        for r, k_ in enumerate(s_keys):
-            rows[k_] = r
+        rows.update(zip(s_keys, range(len(s_keys))))
 
         def spec(k_):
             return kind_of[k_], rows[k_]

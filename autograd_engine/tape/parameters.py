@@ -17,7 +17,7 @@ each ``on_epoch`` callback and whenever training stops), which sets every ``Valu
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -42,9 +42,16 @@ class ParameterArrays:
         if len(self.position) != len(self.params):
             raise ValueError("ParameterArrays: a parameter is listed twice")
         self.ops = ops
+        # deferred=True: attached tapes on a backend that checks results on the device (torch)
+        # leave their finiteness flags in ``pending`` instead of reading them; :meth:`settle`
+        # (called by nn.array_step with its own check) reads them all at once — one
+        # synchronisation a training step instead of one a pass
+        self.deferred = False
+        self.pending: list = []  # (flags, restore, failed) per deferred pass
         self.state: dict = {}
-        self.owner = None  # e.g. the optimizer whose state ``state`` holds
-        self.data = self.grad = None
+        self.owner: Any = None  # e.g. the optimizer whose state ``state`` holds
+        self.data: Any = None  # (P,) float64 on the backend's device
+        self.grad: Any = None
         self.read()
 
     def __len__(self) -> int:
@@ -76,6 +83,27 @@ class ParameterArrays:
     def zero_grad(self) -> None:
         """grad ← 0 (one array op; the Values' ``.grad`` are left as they are)."""
         self.grad[...] = 0.0
+
+    def defer(self, flags: list, restore, failed) -> None:
+        """Keep a pass's device-side finiteness flags; on a false one :meth:`settle` calls
+        ``restore()`` (undo what the pass wrote), then ``failed()`` (raise its error)."""
+        self.pending.append((flags, restore, failed))
+
+    def settle(self, more: Sequence = ()) -> bool:
+        """Read the pending flags and ``more`` in one read of the device; True when all are
+        true.  Otherwise every pending pass is undone (last first) and the first that
+        failed raises its own error; False when none of them did (``more`` failed)."""
+        pending, self.pending = self.pending, []
+        flags = [f for fl, _, _ in pending for f in fl] + list(more)
+        if not flags or self.ops.all_true(flags):
+            return True
+        for _, restore, _ in reversed(pending):
+            if restore is not None:
+                restore()
+        for fl, _, failed in pending:
+            if fl and not self.ops.all_true(fl):
+                failed()
+        return False
 
     def positions(self, params: Sequence[Value], who: str) -> np.ndarray:
         """The positions of ``params`` in these arrays; a ValueError naming ``who`` when one

@@ -260,10 +260,11 @@ class Tape:
         if xp.check_finite:  # torch: one finiteness flag for the pass, read once at its end
             flags = [xp.finite_flag(X)]
             locs = self._replay_forward(flags)
-            if not xp.all_true(flags):  # rare: replay checking each group, to name the op
-                self._check_batch_values(xp.to_numpy(X))
-                self._replay_forward(None)
-                raise AssertionError("unreachable: a non-finite pass with every group finite")
+            arrays = self._arrays
+            if arrays is not None and arrays.deferred:  # read with the step's other flags
+                arrays.defer(flags, None, lambda: self._forward_failed(X))
+            elif not xp.all_true(flags):
+                self._forward_failed(X)
         else:
             locs = self._replay_forward(None)
         self._locals, self._B = locs, B
@@ -271,6 +272,15 @@ class Tape:
         if kind == "V":
             return self._V[row].clone() if xp.name == "torch" else self._V[row].copy()
         return self._S[row, 0] + xp.zeros(B)
+
+    def _forward_failed(self, X) -> None:
+        """A forward pass had a non-finite result: replay it checking each group at once, so
+        the error names the op and the first failing sample (or the batch entry)."""
+        self._locals = None
+        self._check_batch_values(self._ops_impl.to_numpy(X))
+        self._replay_forward(None)
+        raise ValueError("Tape.forward: a result was not finite, and replaying the pass did "
+                         "not show where (the work arrays changed since)")
 
     def _replay_forward(self, flags: list | None) -> list:
         """Every group in order, its results written into its rows; returns the local
@@ -436,11 +446,28 @@ class Tape:
             if flags is None:
                 flags = []
             flags.append(xp.finite_flag(new))
-        if flags and not xp.all_true(flags):  # rare: find what, checking each group at once
+        def failed() -> None:  # rare: find what, checking each group at once
             if xp.check_finite:
                 self._zero_gradients(reduction, B)
                 self._replay_backward(locs)
+            if not (P and held is not None):
+                raise AssertionError("unreachable: a non-finite pass with every group finite")
             self._refuse_gradient(xp.to_numpy(d), xp.to_numpy(new))
+
+        if flags and held is not None and held.deferred and xp.check_finite:
+            old = None  # written now, read with the step's other flags, undone if one fails
+            if P:
+                old = (held.grad if idx is None else held.grad[idx]).clone()
+
+            def restore() -> None:
+                if old is not None:
+                    if idx is None:
+                        held.grad[...] = old
+                    else:
+                        held.grad[idx] = old
+            held.defer(flags, restore, failed)
+        elif flags and not xp.all_true(flags):
+            failed()
         if P and held is not None:
             if idx is None:
                 held.grad[...] = new

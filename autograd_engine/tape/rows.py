@@ -56,7 +56,8 @@ def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check,
     repeats).  ``written``/``zero`` mark rows (per store) already written in the pass being
     built / to be zeroed at its start."""
     rows = np.asarray(rows, dtype=np.intp)
-    unique = len(np.unique(rows)) == len(rows)
+    # rows in increasing order (the common case: a block) are distinct without a hash set
+    unique = bool((rows[1:] > rows[:-1]).all()) or len(np.unique(rows)) == len(rows)
     seen = written[kind][rows]
     first = view is not None and unique and not seen.any()
     if not first and kind == "V":
