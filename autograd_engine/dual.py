@@ -23,6 +23,8 @@ import math
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from .rules import FLOAT_MATH, RULES, local_gradients
+
 if TYPE_CHECKING:
     from .value import Value
 
@@ -121,40 +123,38 @@ class Dual:
         return Dual(q, _scaled(-q / self.v, self.t))
 
 
-def _chain(f, df):
-    """A function of one variable over duals: (f(v), f′(v)·t); plain numbers pass through."""
+def _unary(name: str):
+    """``m.<name>`` over duals: (f(v), f′(v)·t), with f and f′ read from the rule of the same name
+    (``RULES[name].fn(FLOAT_MATH, v)`` gives z and ∂z/∂x), so no derivative is written here;
+    plain numbers pass through to the float backend."""
+    f = getattr(FLOAT_MATH, name)
 
     def g(x):
         if x.__class__ is not Dual:
             return f(x)
-        return Dual(f(x.v), None if x.t is None else _scaled(df(x.v), x.t))
+        z, d = RULES[name].fn(FLOAT_MATH, x.v)
+        return Dual(z, None if x.t is None else _scaled(d, x.t))
 
-    g.__name__ = f.__name__
+    g.__name__ = name
     return g
 
 
 def _pow(x, y):
-    """xʸ over duals: ∂/∂x = y·x^(y−1); ∂/∂y = xʸ·ln x, taken as 0 at x = 0 (the rule table's
-    convention for 0 ** y)."""
+    """xʸ over duals: ∂/∂x from the ``pow`` row (y·x^(y−1), 0 for y = 0), ∂/∂y from the ``rpow``
+    row (xʸ·ln x, 0 at x = 0: the table's convention for 0 ** y)."""
     xd, yd = x.__class__ is Dual, y.__class__ is Dual
     xv, yv = (x.v if xd else x), (y.v if yd else y)
     z = math.pow(xv, yv)
     t = None
-    if xd and x.t is not None and yv != 0:
-        t = _scaled(yv * math.pow(xv, yv - 1), x.t)
-    if yd and y.t is not None and xv != 0.0:
-        t = _axpy(t, z * math.log(xv), y.t)
+    if xd and x.t is not None:
+        t = _scaled(RULES["pow"].fn(FLOAT_MATH, xv, yv)[1], x.t)
+    if yd and y.t is not None:
+        t = _axpy(t, RULES["rpow"].fn(FLOAT_MATH, yv, xv)[1], y.t)
     return Dual(z, t) if xd or yd else z
 
 
 def _value(x):
     return x.v if x.__class__ is Dual else x
-
-
-def _sigmoid(v: float) -> float:
-    from .rules import FLOAT_MATH
-
-    return FLOAT_MATH.sigmoid(v)
 
 
 def _sign(x) -> float:
@@ -174,13 +174,13 @@ def _compare(op: str, a, b) -> float:
 class _Math:
     """The rule table's backend names over duals (``m.exp``, ``m.where``, ...)."""
 
-    exp = staticmethod(_chain(math.exp, math.exp))
-    log = staticmethod(_chain(math.log, lambda v: 1.0 / v))
-    tanh = staticmethod(_chain(math.tanh, lambda v: 1.0 - math.tanh(v) ** 2))
-    sigmoid = staticmethod(_chain(_sigmoid, lambda v: _sigmoid(v) * (1.0 - _sigmoid(v))))
-    sqrt = staticmethod(_chain(math.sqrt, lambda v: 0.5 / math.sqrt(v)))
-    sin = staticmethod(_chain(math.sin, math.cos))
-    cos = staticmethod(_chain(math.cos, lambda v: -math.sin(v)))
+    exp = staticmethod(_unary("exp"))
+    log = staticmethod(_unary("log"))
+    tanh = staticmethod(_unary("tanh"))
+    sigmoid = staticmethod(_unary("sigmoid"))
+    sqrt = staticmethod(_unary("sqrt"))
+    sin = staticmethod(_unary("sin"))
+    cos = staticmethod(_unary("cos"))
     pow = staticmethod(_pow)
     sign = staticmethod(_sign)  # piecewise constant: its tangent is 0
     compare = staticmethod(_compare)
@@ -207,8 +207,6 @@ def _edges(v: Value) -> tuple[tuple, tuple]:
 def _local_tangents(v: Value, tangent: dict, value_type) -> list:
     """(∂v/∂p)˙ for each Value parent p of v (None where it is 0), from the rule's formula text
     evaluated over duals."""
-    from .rules import RULES, local_gradients
-
     rule = RULES.get(v.op)
     if rule is None:
         raise ValueError(f"no rule named {v.op!r} in RULES for a node of the graph")
