@@ -240,6 +240,20 @@ def test_huge_ints_in_settings_are_value_errors_naming_the_setting(n):
         Value(1.0).backward([n])
 
 
+def test_assign_parameters_refuses_a_huge_int_by_name_and_changes_nothing():
+    np = pytest.importorskip("numpy")
+    from autograd_engine import compile as compile_tape
+
+    model = nn.MLP(2, [3, 1], seed=0)
+    tape = compile_tape(lambda a, b: model([a, b]), 2)
+    tape.forward(np.zeros((4, 2)))
+    before = [p.data for p in tape.parameters]
+    values = [0.5] * len(tape.parameters)
+    values[2] = 10 ** 5000  # past float range and past Python's int-to-str limit
+    _named_value_error(lambda: tape.assign_parameters(values), "Tape.assign_parameters")
+    assert [p.data for p in tape.parameters] == before
+
+
 def test_a_small_model_file_with_a_huge_number_is_a_named_error(tmp_path):
     model = nn.Sequential(nn.Linear(2, 1), nn.LeakyReLU(0.1))
     path = tmp_path / "m.json"

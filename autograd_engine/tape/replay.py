@@ -11,6 +11,7 @@ except ImportError as _e:  # pragma: no cover - exercised only without numpy
     raise ImportError(
         "the compiled tape needs NumPy: pip install 'autograd-engine[fast]'") from _e
 
+from ..checks import shown
 from ..rules import RULES
 from ..value import Value
 from .backends import NUMPY
@@ -603,7 +604,12 @@ class Tape:
         result of an optimizer's array update, written back so that the Values stay the
         truth (attached: written into the held array, one op).  Refuses a wrong length or a
         non-finite entry, and then changes nothing."""
-        a = np.asarray(values, dtype=np.float64)
+        try:
+            a = np.asarray(values, dtype=np.float64)
+        except OverflowError:  # an int past float range (10**400): the number policy's words
+            big = next((v for v in values if isinstance(v, int) and abs(v) > 2 ** 1023), values)
+            raise ValueError(f"Tape.assign_parameters: {shown(big)} is too large for a float; "
+                             "nothing changed") from None
         if a.shape != (self._P,):
             raise ValueError(f"Tape.assign_parameters: need {self._P} values, got shape {a.shape}")
         finite = np.isfinite(a)
