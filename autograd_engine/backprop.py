@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .checks import computed_under_no_grad, no_graph_error, shown
+
+if TYPE_CHECKING:  # for the annotations only: at run time this module never imports value
+    from .value import Value
 
 
 class Node(Protocol):

@@ -164,7 +164,7 @@ def losses_javascript() -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files(__package__).joinpath(_ASSETS, name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath(_ASSETS).joinpath(name).read_text(encoding="utf-8")
 
 
 def page(data: dict) -> str:

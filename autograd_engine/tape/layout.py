@@ -3,7 +3,9 @@ stores (V varies over the batch, S does not)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from itertools import chain, repeat
+from typing import Any
 
 try:
     import numpy as np
@@ -54,12 +56,14 @@ class Layout:
     """
 
     def __init__(self, order: list[Value], inputs: list[Value], shared: set,
-                 watched: list[Value] = ()) -> None:
+                 watched: Sequence[Value] = ()) -> None:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
         varies: dict[int, bool] = {}
         level: dict[int, int] = {}
-        kind_of: dict = {}  # key -> "V" / "S"
-        consts: dict = {}  # key -> a constant's value
+        # a key: a Value's id, ("num", x) for a number operand, or ("c", ...) for the
+        # constant row of a number inside an n-ary operand
+        kind_of: dict[Hashable, str] = {}  # key -> "V" / "S"
+        consts: dict[Hashable, float] = {}  # key -> a constant's value
         self.op_nodes: list[Value] = []
         groups: dict[tuple, Group] = {}
 
@@ -90,11 +94,14 @@ class Layout:
             t = len(self.op_nodes)
             self.op_nodes.append(v)
             ops = v.operands
+            keys: list[Any]  # per operand: its key (n-ary: the list of its elements' keys)
+            gkey: tuple  # (level, op, kind, the operands' kinds): the nodes grouped together
             if v.op in NARY:
-                keys, sig = [], []
+                keys = []
+                sigs: list[tuple[str | None, ...]] = []
                 for grp in ops:
-                    ks = list(map(id, grp))
-                    kinds = list(map(kind_of.get, ks))  # None for a number
+                    ks: list[Hashable] = list(map(id, grp))
+                    kinds: list[str | None] = list(map(kind_of.get, ks))  # None for a number
                     if None in kinds:
                         gk = "V" if "V" in kinds else "S"
                         last, gap = None, 0
@@ -108,18 +115,18 @@ class Layout:
                                 consts[k_] = float(x)
                                 ks[i], kinds[i] = k_, gk
                     keys.append(ks)
-                    sig.append(tuple(kinds))
-                gkey = (lv, v.op, kind, tuple(sig))
+                    sigs.append(tuple(kinds))
+                gkey = (lv, v.op, kind, tuple(sigs))
             else:
                 keys = [id(o) if isinstance(o, Value) else ("num", float(o)) for o in ops]
                 sig = tuple(("V" if varies[id(o)] else "S") if isinstance(o, Value) else "n"
                             for o in ops)
                 gkey = (lv, v.op, kind, sig)
-            g = groups.get(gkey)
-            if g is None:
-                g = groups[gkey] = Group(v.op, kind, lv)
-            g.nodes.append(t)
-            g.keys.append(keys)
+            group = groups.get(gkey)
+            if group is None:
+                group = groups[gkey] = Group(v.op, kind, lv)
+            group.nodes.append(t)
+            group.keys.append(keys)
 
         # rows, from the output down
         rows: dict = {id(x): j for j, x in enumerate(inputs)}
@@ -145,13 +152,13 @@ class Layout:
             g.keys = [g.keys[j] for j in perm]
             if g.op in NARY:
                 for gi in range(len(g.keys[0])):
-                    for ks in g.keys:
-                        new = list(dict.fromkeys(k_ for k_ in ks[gi] if k_ not in rows))
+                    for node_keys in g.keys:
+                        new = list(dict.fromkeys(k_ for k_ in node_keys[gi] if k_ not in rows))
                         if not new:
                             continue
-                        kinds = set(map(kind_of.__getitem__, new))
-                        if len(kinds) == 1:  # one block of consecutive rows
-                            kd = kinds.pop()
+                        new_kinds = set(map(kind_of.__getitem__, new))
+                        if len(new_kinds) == 1:  # one block of consecutive rows
+                            kd = new_kinds.pop()
                             rows.update(zip(new, range(count[kd], count[kd] + len(new))))
                             placed_at.update(dict.fromkeys(new, g.level))
                             count[kd] += len(new)

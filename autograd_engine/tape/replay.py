@@ -50,7 +50,8 @@ class Tape:
                 self._S[row, 0] = x
         self._get_data = attrgetter("data")
         self._get_grad = attrgetter("grad")
-        self._arrays = None  # the ParameterArrays this tape is attached to (None: the Values)
+        # the ParameterArrays this tape is attached to (None: the Values)
+        self._arrays: ParameterArrays | None = None
         self._arrays_idx = None  # the tape's parameters' positions there (None: all, in order)
         self._grad_array = None  # attached: the last backward's gradient, on the device
         self._watch_rows = None  # the V rows of the watched Values (when all are in V)
@@ -200,14 +201,14 @@ class Tape:
                 view, idx = None, xp.index(rows)
             write = _writer(xp, store, view, idx, urows, kind, written, zero, check)
 
-            def h(g_, d):
+            def scatter_one(g_, d):
                 c = g_ if d.__class__ is float and d == 1.0 else g_ * d
                 if red0:
                     c = xp.sum(c, 0)
                 if red1:
                     c = xp.sum(c, 1)
                 write(c)
-            return h
+            return scatter_one
         _, isv, rows = opd
         isv, rows = _shared_columns(isv, rows)
         n, kk = rows.shape
@@ -228,9 +229,9 @@ class Tape:
         else:
             write = _mixed_writer(xp, stores, fk, fr, written, zero, check, n * kk)
 
-        def h(g_, L):
+        def scatter_nary(g_, L):
             write(_contract(xp, g_, L, gs, outs, shape, k, Bn))
-        return h
+        return scatter_nary
 
     # ---- forward --------------------------------------------------------------------------
     def forward(self, X):
@@ -293,11 +294,12 @@ class Tape:
         locs: list = [None] * len(self._groups)
         with xp.errstate():
             for gi, fn, static, dyn, out, oidx, store, check in self._fwd:
-                args = static
+                args: tuple | list = static
                 if dyn:
-                    args = list(static)
+                    gathered = list(static)
                     for pos, gather in dyn:
-                        args[pos] = gather()
+                        gathered[pos] = gather()
+                    args = gathered
                 try:
                     res = fn(M, *args)
                 except ARITH as e:

@@ -71,28 +71,29 @@ def _writer(xp, store, view, idx, rows, kind: str, written: dict, zero, check,
 
     if view is not None:
         if first:
-            def w(c):
+            def assign(c):
                 chk(c)
                 view[...] = c
-        else:
-            def w(c):
-                chk(c)
-                view.__iadd__(c)
-        return w
+            return assign
+
+        def add_to_view(c):
+            chk(c)
+            view.__iadd__(c)
+        return add_to_view
     if unique:
-        def w(c):
+        def add_rows(c):
             chk(c)
             if flat_shape is not None:
                 c = c.reshape(flat_shape)
             store[idx] = store[idx] + c
-        return w
+        return add_rows
 
-    def w(c):
+    def scatter_add(c):
         chk(c)
         if flat_shape is not None:
             c = c.reshape(flat_shape)
         xp.add_at(store, idx, xp.broadcast_to(c, (m, store.shape[1])))
-    return w
+    return scatter_add
 
 
 def _mixed_writer(xp, stores, fk: np.ndarray, fr: np.ndarray, written: dict, zero,
