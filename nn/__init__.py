@@ -27,6 +27,7 @@ from .optim import (OPTIMIZERS, SGD, AdaGrad, Adam, DivergenceError, Optimizer, 
                     step_decay)
 from .train import History, evaluate, fit, outputs, predict
 from .training_view import LiveView, TrainingView, training_view
+from . import torch_bridge  # noqa: F401  (MLP.to_torch / from_torch: the bridge registers them)
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",

@@ -2,9 +2,10 @@
 
 While a compiled model trains, its parameters, their gradient and the optimizer's state are
 arrays (:class:`autograd_engine.tape.ParameterArrays`, on the tape's device).
-:func:`array_step` applies the update of :mod:`nn.optim` to those arrays — the same formulas,
-in the same order of float operations, so the new weights equal ``optimizer.step()``'s bit
-for bit:
+:func:`array_step` applies the update of :mod:`nn.optim` to those arrays — the optimizer's own
+formula (:meth:`nn.Optimizer.direction`, read here over the arrays' math backend, there over
+floats), so the same float operations in the same order, and the new weights equal
+``optimizer.step()``'s bit for bit:
 
 =========  ===================================================================================
 SGD        v ← μ·v + g (v = g at t = 1);  w ← w − η·v      (g ← g + λ·w first, with weight decay)
@@ -20,8 +21,8 @@ or would make a parameter or the optimizer's state (Adam's moments, AdaGrad's an
 sums) non-finite, raises the :class:`nn.DivergenceError` of ``Optimizer.step`` naming the
 parameter and the step, and changes nothing; finiteness is one reduction per step (x·0 is 0
 for a finite x, NaN otherwise: one sum over g·0 + w'·0 + state'·0).  Optimizers of other
-classes (or subclasses, which may change ``_update``) are not handled: :func:`supports` says
-so and the caller uses ``optimizer.step()``.
+classes (or subclasses, which may change ``direction`` or ``_update``) are not handled:
+:func:`supports` says so and the caller uses ``optimizer.step()``.
 
 ``array_step(optimizer, tape)`` on a tape that is not attached to arrays keeps its older
 meaning: the update of what the tape's last forward read and backward added, written back
@@ -37,21 +38,13 @@ from autograd_engine.tape.backends import NUMPY
 
 from .optim import SGD, AdaGrad, Adam, DivergenceError, Optimizer, RMSProp
 
-_STATE = {SGD: ("velocity",), AdaGrad: ("sum_sq",), RMSProp: ("mean_sq",), Adam: ("m", "v")}
+_SUPPORTED = (SGD, AdaGrad, RMSProp, Adam)
 
 
 def supports(optimizer: Optimizer) -> bool:
     """Whether :func:`array_step` can take ``optimizer``'s steps (its exact class is one of
     SGD, AdaGrad, RMSProp, Adam)."""
-    return type(optimizer) in _STATE
-
-
-def _used_state(optimizer: Optimizer) -> tuple[str, ...]:
-    """The state the update reads and writes (SGD without momentum: none)."""
-    cls = type(optimizer)
-    if cls is SGD and not getattr(optimizer, "momentum"):
-        return ()
-    return _STATE[cls]
+    return type(optimizer) in _SUPPORTED
 
 
 def array_step(optimizer: Optimizer, target) -> bool:
@@ -73,7 +66,7 @@ def array_step(optimizer: Optimizer, target) -> bool:
                 any(a is not b for a, b in zip(held.params, optimizer.params)):
             return False
         held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
-                      for name in _used_state(optimizer)}
+                      for name in optimizer._used_buffers()}
         held.owner = optimizer
     new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops, held)
     for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
@@ -105,7 +98,7 @@ def _checked_update(optimizer: Optimizer, w, g, state: dict, ops, held=None):
     with np.errstate(over="ignore", invalid="ignore"):  # checked below: a clear error instead
         if wd:
             g = g + wd * w
-        d, new_state = _update(optimizer, g, state, t, ops.math.sqrt)
+        d, new_state = optimizer.direction(ops.math, g, state, t)
         new = w - lr * d
         probe = g * 0.0 + new * 0.0
         for arr in new_state.values():
@@ -124,51 +117,22 @@ def _refuse(optimizer: Optimizer, g: np.ndarray, new: np.ndarray, state: dict, t
     """The DivergenceError of a step that would leave something non-finite (Optimizer.step's
     order: the gradient, then the parameters, then the optimizer's state)."""
     who = type(optimizer).__name__
-    finite = np.isfinite(g)
-    if not finite.all():
-        i = int(np.argmin(finite))
-        raise DivergenceError(f"{who}.step: the gradient of parameter {i} is {g[i]}",
-                              step=t, index=i, parameter=optimizer.params[i])
-    finite = np.isfinite(new)
-    if not finite.all():
-        i = int(np.argmin(finite))
-        raise DivergenceError(f"{who}.step: step {t} would make parameter {i} "
-                              f"({optimizer.params[i]!r}) {new[i]} (lr={lr}); the parameters keep "
-                              "their values", step=t, index=i, parameter=optimizer.params[i])
-    for name, arr in state.items():  # as Optimizer.step: an overflowing g² would stall silently
+    # as Optimizer.step, the state too: an overflowing g² would stall training silently
+    for what, arr in (("gradient", g), ("parameter", new), *state.items()):
         finite = np.isfinite(arr)
-        if not finite.all():
-            i = int(np.argmin(finite))
-            raise DivergenceError(f"{who}.step: step {t} would make the optimizer's {name!r} "
-                                  f"of parameter {i} {arr[i]} (lr={lr}); the parameters keep their "
-                                  "values", step=t, index=i, parameter=optimizer.params[i])
-    raise AssertionError("unreachable: a non-finite probe with every entry finite")
-
-
-def _update(optimizer, g, state: dict, t: int, sqrt):
-    """The direction d of w ← w − η·d and the new state arrays (nn.optim's formulas, their
-    float operations in the same order)."""
-    cls = type(optimizer)
-    new: dict = {}
-    if cls is SGD:
-        if optimizer.momentum:
-            d = optimizer.momentum * state["velocity"] + g if t > 1 else g
-            new["velocity"] = d
+        if finite.all():
+            continue
+        i = int(np.argmin(finite))
+        p = optimizer.params[i]
+        if what == "gradient":
+            said = f"the gradient of parameter {i} is {arr[i]}"
+        elif what == "parameter":
+            said = f"step {t} would make parameter {i} ({p!r}) {arr[i]} (lr={lr}); the parameters keep their values"
         else:
-            d = g
-    elif cls is AdaGrad:
-        new["sum_sq"] = s = state["sum_sq"] + g * g
-        d = g / (sqrt(s) + optimizer.eps)
-    elif cls is RMSProp:
-        a = optimizer.alpha
-        new["mean_sq"] = s = a * state["mean_sq"] + (1.0 - a) * g * g
-        d = g / (sqrt(s) + optimizer.eps)
-    else:  # Adam
-        b1, b2 = optimizer.betas
-        new["m"] = m = b1 * state["m"] + (1.0 - b1) * g
-        new["v"] = v = b2 * state["v"] + (1.0 - b2) * g * g
-        d = (m / (1.0 - b1 ** t)) / (sqrt(v / (1.0 - b2 ** t)) + optimizer.eps)
-    return d, new
+            said = (f"step {t} would make the optimizer's {what!r} of parameter {i} {arr[i]} "
+                    f"(lr={lr}); the parameters keep their values")
+        raise DivergenceError(f"{who}.step: {said}", step=t, index=i, parameter=p)
+    raise AssertionError("unreachable: a non-finite probe with every entry finite")
 
 
 # ---- the older use: a tape that reads and writes the Values -------------------------------------
@@ -195,7 +159,7 @@ def _step_through_values(optimizer: Optimizer, tape) -> bool:
     w[pos] = tape.parameter_data(fresh=False)  # what the forward read; optimizer order from here
     g[pos] = tape.parameter_grad()
     state = {name: np.asarray(getattr(optimizer, name), dtype=np.float64)
-             for name in _used_state(optimizer)}
+             for name in optimizer._used_buffers()}
     new, state = _checked_update(optimizer, w, g, state, NUMPY)
     optimizer.steps += 1
     for name, arr in state.items():

@@ -496,20 +496,20 @@ class MLP(Module):
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{last}) "
                 f"with {len(self.parameters())} parameters")
 
+    #: ``to_torch`` and ``from_torch`` of :mod:`nn.torch_bridge`, put here by the bridge when
+    #: ``nn`` is imported: the bridge depends on the modules, not the reverse
+    _torch_bridge: dict[str, Callable] = {}
+
     def to_torch(self):
         """This model as a float64 ``torch.nn.Sequential`` (Linear + activation modules) with the
         same weights, neuron j of layer l as row j of ``Linear.weight``: see :mod:`nn.torch_bridge`."""
-        from .torch_bridge import to_torch
-
-        return to_torch(self)
+        return self._torch_bridge["to_torch"](self)
 
     @classmethod
     def from_torch(cls, module) -> "MLP":
         """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers and activations
         (what :meth:`to_torch` writes); a ValueError names a layer it cannot map."""
-        from .torch_bridge import from_torch
-
-        return from_torch(module)
+        return cls._torch_bridge["from_torch"](module)
 
 
 class PerLayer(tuple):

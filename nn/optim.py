@@ -15,15 +15,22 @@ These are PyTorch's defaults and formulas (``torch.optim.SGD/Adagrad/RMSprop/Ada
 ``lr`` is a number or a schedule: a function of the step index k = 0, 1, ... returning η
 (:func:`linear_decay` is micrograd's demo, η = 1 − 0.9·k/100; :func:`step_decay` multiplies
 η by γ every n steps).
+
+Each optimizer writes its formula once, as :meth:`Optimizer.direction` over a math backend ``m``
+(as the rules of ``autograd_engine.rules`` are): :data:`~autograd_engine.rules.FLOAT_MATH` and
+one parameter's floats for ``optimizer.step()``, an array backend's ``math`` and every parameter
+at once for :mod:`nn.array_step` — the same operations in the same order, so both give the
+same weights bit for bit.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
 from autograd_engine import Value
 from autograd_engine.checks import finite_float, shown
+from autograd_engine.rules import FLOAT_MATH
 
 Schedule = Union[float, Callable[[int], float]]
 
@@ -63,7 +70,8 @@ _shown = shown  # x for an error message, short: a huge int by its size (its str
 
 
 class Optimizer:
-    """Holds the parameters and the learning rate; subclasses implement :meth:`_update`."""
+    """Holds the parameters and the learning rate; subclasses write their formula in
+    :meth:`direction` (or, per parameter over floats only, override :meth:`_update`)."""
 
     def __init__(self, params: Iterable[Value], lr: Schedule, weight_decay: float = 0.0) -> None:
         who = type(self).__name__
@@ -155,9 +163,33 @@ class Optimizer:
             getattr(self, k)[:] = v
         self.steps = steps
 
-    def _update(self, i: int, g: float) -> float:
-        """The direction d for parameter i, moved by w ← w − η·d."""
+    def direction(self, m, g, state: dict[str, Any], t: int) -> tuple[Any, dict[str, Any]]:
+        """The optimizer's formula: (d, new state) of w ← w − η·d at step t = 1, 2, ...
+
+        ``g`` is the gradient (weight decay already added), ``state`` the buffers of
+        :meth:`_used_buffers` by name, and ``m`` the math backend: ``FLOAT_MATH`` with one
+        parameter's floats (``step()``), an array backend's ``math`` with arrays over every
+        parameter (:mod:`nn.array_step`).  Only arithmetic and ``m.<function>``, never an
+        ``if`` on ``g`` or the state (on ``t`` or a hyperparameter is fine), so both backends
+        do the same operations in the same order.  Pure: the new values of the buffers it
+        writes are returned, nothing is changed."""
         raise NotImplementedError
+
+    def _used_buffers(self) -> tuple[str, ...]:
+        """The buffers :meth:`direction` reads and writes (all of ``_buffers`` unless a
+        hyperparameter switches one off)."""
+        return self._buffers
+
+    def _update(self, i: int, g: float) -> float:
+        """The direction d for parameter i, moved by w ← w − η·d: :meth:`direction` over
+        floats, its new state written into the buffers' entry i."""
+        names = self._used_buffers()
+        if not names:  # plain SGD: no state to read or write (and the demo's step, kept quick)
+            return self.direction(FLOAT_MATH, g, {}, self.steps)[0]
+        d, new = self.direction(FLOAT_MATH, g, {k: getattr(self, k)[i] for k in names}, self.steps)
+        for k, x in new.items():
+            getattr(self, k)[i] = x
+        return d
 
     # ---- state: what a checkpoint holds (as torch.optim's state_dict / load_state_dict) -----
     #: the per-parameter buffers (lists aligned with ``params``) and the hyperparameters
@@ -273,12 +305,15 @@ class SGD(Optimizer):
         self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0)
         self.velocity = [0.0] * len(self.params)
 
-    def _update(self, i: int, g: float) -> float:
+    def _used_buffers(self) -> tuple[str, ...]:
+        return self._buffers if self.momentum else ()  # plain SGD: its velocity is never read
+
+    def direction(self, m, g, state, t):
+        """v ← μ·v + g (v = g at t = 1); d = v.  Without momentum d = g."""
         if not self.momentum:
-            return g
-        v = self.momentum * self.velocity[i] + g if self.steps > 1 else g
-        self.velocity[i] = v
-        return v
+            return g, {}
+        v = self.momentum * state["velocity"] + g if t > 1 else g
+        return v, {"velocity": v}
 
 
 class AdaGrad(Optimizer):
@@ -293,9 +328,10 @@ class AdaGrad(Optimizer):
         self.eps = _number("AdaGrad", "eps", eps, positive=True)  # ε = 0 would divide by √0
         self.sum_sq = [0.0] * len(self.params)
 
-    def _update(self, i: int, g: float) -> float:
-        self.sum_sq[i] += g * g
-        return g / (math.sqrt(self.sum_sq[i]) + self.eps)
+    def direction(self, m, g, state, t):
+        """G ← G + g²;  d = g / (√G + ε)."""
+        G = state["sum_sq"] + g * g
+        return g / (m.sqrt(G) + self.eps), {"sum_sq": G}
 
 
 class RMSProp(Optimizer):
@@ -310,10 +346,11 @@ class RMSProp(Optimizer):
         self.eps = _number("RMSProp", "eps", eps, positive=True)  # ε = 0 would divide by √0
         self.mean_sq = [0.0] * len(self.params)
 
-    def _update(self, i: int, g: float) -> float:
-        s = self.alpha * self.mean_sq[i] + (1.0 - self.alpha) * g * g
-        self.mean_sq[i] = s
-        return g / (math.sqrt(s) + self.eps)
+    def direction(self, m, g, state, t):
+        """s ← α·s + (1 − α)·g²;  d = g / (√s + ε)."""
+        a = self.alpha
+        s = a * state["mean_sq"] + (1.0 - a) * g * g
+        return g / (m.sqrt(s) + self.eps), {"mean_sq": s}
 
 
 class Adam(Optimizer):
@@ -334,13 +371,14 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def _update(self, i: int, g: float) -> float:
+    def direction(self, m, g, state, t):
+        """m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  d = m̂ / (√v̂ + ε) with
+        m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)."""
         b1, b2 = self.betas
-        t = self.steps
-        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-        self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
-        m_hat, v_hat = m / (1.0 - b1 ** t), v / (1.0 - b2 ** t)
-        return m_hat / (math.sqrt(v_hat) + self.eps)
+        first = b1 * state["m"] + (1.0 - b1) * g  # the moments m and v (``m`` is the backend)
+        second = b2 * state["v"] + (1.0 - b2) * g * g
+        m_hat, v_hat = first / (1.0 - b1 ** t), second / (1.0 - b2 ** t)
+        return m_hat / (m.sqrt(v_hat) + self.eps), {"m": first, "v": second}
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adagrad": AdaGrad, "rmsprop": RMSProp}

@@ -29,7 +29,6 @@ import math
 from typing import TYPE_CHECKING
 
 from autograd_engine import Value
-from autograd_engine.torch_code import import_torch
 
 from .module import ACTIVATIONS, MLP
 
@@ -40,6 +39,14 @@ __all__ = ["to_torch", "from_torch", "torch_activation"]
 
 #: the op an activation applies -> the torch.nn module class that applies it
 _OP_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
+
+
+def import_torch(who: str):
+    """PyTorch, or an ImportError saying how to install it (autograd_engine.torch_code's, read
+    on use, so that ``import nn``, which imports this bridge, stays light)."""
+    from autograd_engine.torch_code import import_torch as imported
+
+    return imported(who)
 
 
 def _probe(name: str) -> tuple[str | None, tuple]:
@@ -171,3 +178,7 @@ def from_torch(module) -> MLP:
                 w.data = x
             n.b.data = bj
     return model
+
+
+# MLP.to_torch() and nn.MLP.from_torch(...) call these (nn/__init__.py imports this module)
+MLP._torch_bridge.update(to_torch=to_torch, from_torch=from_torch)

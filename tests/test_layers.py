@@ -16,12 +16,8 @@ PACKAGES = ("autograd_engine", "nn")
 # The one cycle allowed: Jupyter's lazy picture of a Value (Value._repr_mimebundle_ -> teach.viz),
 # which must stay a method of Value and needs the drawing code only when a notebook shows one.
 ALLOWED = {("autograd_engine.value", "autograd_engine.teach.viz")}
-# Left for later work, each named so the test also sees when it is gone: MLP.to_torch/from_torch import nn.torch_bridge,
-# which imports the modules (the bridge should depend on the modules only).
-KNOWN = {
-    ("nn.module", "nn.torch_bridge"),
-    ("nn.torch_bridge", "nn.module"),
-}
+# Left for later work, each named so the test also sees when it is gone (none left).
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

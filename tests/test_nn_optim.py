@@ -125,3 +125,33 @@ def test_non_finite_gradient_is_refused_before_any_update():
 def test_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+@pytest.mark.parametrize("make", [lambda ps: nn.SGD(ps, lr=0.1), lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: nn.AdaGrad(ps), lambda ps: nn.RMSProp(ps), lambda ps: nn.Adam(ps)])
+def test_the_formula_is_written_once_and_both_steps_read_it(make, monkeypatch):
+    """``optimizer.step()`` (floats) and ``nn.array_step`` (arrays) both apply the class's
+    ``direction`` over a math backend: a changed formula changes both."""
+    np = pytest.importorskip("numpy")
+    from autograd_engine.tape import ParameterArrays
+    from nn.array_step import array_step
+
+    cls = type(make([Value(0.0)]))
+    formula = cls.direction
+    monkeypatch.setattr(cls, "direction", lambda self, m, g, state, t: (lambda d, s: (2.0 * d, s))(
+        *formula(self, m, g, state, t)))
+    a, b = [Value(1.0), Value(-2.0)], [Value(1.0), Value(-2.0)]
+    opt_a, opt_b, held = make(a), make(b), ParameterArrays(b)
+    for p in a:
+        p.grad = 0.5 * p.data
+    held.grad = np.array([0.5 * p.data for p in b])
+    opt_a.step()
+    assert array_step(opt_b, held)
+    assert [p.data for p in a] == held.data.tolist()
+    monkeypatch.setattr(cls, "direction", formula)
+    c = [Value(1.0), Value(-2.0)]
+    opt_c = make(c)
+    for p in c:
+        p.grad = 0.5 * p.data
+    opt_c.step()
+    assert [p.data for p in c] != [p.data for p in a]  # the doubled formula moved both twice as far
