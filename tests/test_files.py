@@ -5,7 +5,9 @@ import stat
 
 import pytest
 
-from autograd_engine.files import atomic_write
+import nn
+from autograd_engine import Value
+from autograd_engine.files import atomic_write, check_writable
 
 
 def test_the_new_file_has_the_permissions_open_would_give(tmp_path):
@@ -58,3 +60,32 @@ def test_rewriting_a_file_keeps_its_permissions_whatever_the_umask(tmp_path, mod
     assert path.read_bytes() == b"newer"
     assert stat.S_IMODE(path.stat().st_mode) == mode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
+
+
+def test_atomic_write_refuses_a_special_file_before_writing(special):
+    called = []
+    with pytest.raises(ValueError, match="not a regular file; nothing was written"):
+        atomic_write(special, lambda f: called.append(f))
+    assert not called
+    assert [p.name for p in special.parent.iterdir()] == [special.name]  # no temporary left
+
+
+def test_render_and_player_save_refuse_a_special_file(special):
+    from autograd_engine.teach.viz import render
+
+    x = Value(1.0, "x")
+    with pytest.raises(ValueError, match="render: .* not a regular file"):
+        render(x * x, special)  # refused before the layout: no Graphviz needed
+    pytest.importorskip("graphviz")
+    from autograd_engine.teach.player import Player
+
+    with pytest.raises(ValueError, match="Player.save: .* not a regular file"):
+        Player({"title": "t", "steps": []}, "<svg/>").save(special)
+
+
+def test_a_directory_is_still_an_is_a_directory_error(tmp_path):
+    with pytest.raises(IsADirectoryError, match="nn.save: is a directory"):
+        nn.save(nn.MLP(2, [1]), tmp_path)
+    check_writable(tmp_path / "new.json")  # nothing there: fine
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    check_writable(tmp_path / "dangling")  # os.replace replaces the link itself, not a target

@@ -108,3 +108,13 @@ def test_bad_arguments():
         gradcheck(lambda x: x.log(), [1e-7], eps=1e-6)  # the point is closer to the edge than eps
     with pytest.raises(TypeError, match="f must be callable"):
         gradcheck(3, [1.0])
+
+
+def test_gradcheck_refuses_non_finite_gradients_on_either_side():
+    from autograd_engine import gradcheck
+
+    with pytest.raises(ValueError, match="gradcheck: the analytic gradient is not finite"):
+        gradcheck(lambda a: a * 1e300 * 1e300, [1e-300])
+    with pytest.raises(ValueError, match=r"gradcheck: the central difference for input x0 is inf"):
+        gradcheck(lambda a: a * 1e308, [0.0], eps=1.5)
+    assert gradcheck(lambda a: a * 1e300, [1.0]).passed  # large but finite is checked as usual

@@ -454,3 +454,31 @@ def test_one_neuron_reads_as_w_dot_x_plus_b():
         draw_neuron(model, x, 1, "cross_entropy", l=2, j=3)
     with pytest.raises(ValueError, match="numbered 1..2"):
         draw_neuron(model, x, 1, "cross_entropy", l=0, j=1)
+
+
+def test_algorithm1_and_2_refuse_an_overflow_by_name():
+    pytest.importorskip("numpy")
+    from nn import layers_backprop as lb
+
+    model = nn.MLP(2, [3, 1], activation="tanh")
+    for p in model.parameters():
+        p.data = 1e200
+    with pytest.raises(ValueError, match=r"algorithm1: z_1 is not finite"):
+        lb.algorithm1(model, [1e200, 1e200], [1.0])
+    with pytest.raises(ValueError, match=r"algorithm1: z_1 is not finite"):
+        lb.algorithm2(model, [[1e200, 1e200]], [[1.0]])
+
+
+def test_gradient_step_writes_finite_python_floats_or_nothing():
+    pytest.importorskip("numpy")
+    from nn import layers_backprop as lb
+
+    model = nn.MLP(2, [3, 1], activation="relu", seed=1)
+    lb.gradient_step(model, [[0.5, -0.2]], [[1.0]], eta=0.1)
+    assert {type(p.data) for p in model.parameters()} == {float}
+    for p in model.parameters():
+        p.data = 1e150
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="not finite|would become"):
+        lb.gradient_step(model, [[1e150, 1e150]], [[1.0]], eta=1e300)
+    assert [p.data for p in model.parameters()] == before

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import nn
+from test_cli import cli, one_line
 
 ACCURACY = re.compile(r"after (\d+) epochs: train accuracy ([\d.]+)% \(loss ([\d.]+)\), "
                       r"validation accuracy ([\d.]+)% \(loss ([\d.]+)\)")
@@ -99,3 +100,71 @@ def test_layers_without_numpy_is_one_line_naming_the_extra():
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
     assert run.stderr.startswith("autograd-engine layers: error: ") and "pip install 'autograd-engine[nn]'" in run.stderr
+
+
+def train_main(capsys, *args):
+    from autograd_engine.cli import main
+
+    code = main(["train", "moons", "--samples", "40", "--hidden", "4", "--epochs", "3", "--quiet", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--lr", "1e300"], 1, r"training diverged in epoch 1: after 1 optimizer step .* \(try a smaller --lr\)"),
+    (["--lr", "1e300", "--compiled"], 1, r"training diverged in epoch 1: after 1 optimizer step"),
+    (["--noise", "1e308"], 2, r"argument --noise: 1e\+308 is so large that points overflow"),
+    (["--noise", "1e308", "--compiled"], 2, r"argument --noise"),
+    (["--l2", "1e308"], 2, r"cannot be computed at the initial parameters with l2 = 1e\+308"),
+    (["--l2", "1e308", "--compiled"], 2, r"cannot be computed at the initial parameters with l2 = 1e\+308"),
+])
+def test_train_that_cannot_work_is_one_line(capsys, args, code, message):
+    if "--compiled" in args:
+        pytest.importorskip("numpy")
+    got, out, err = train_main(capsys, *args)
+    assert got == code
+    assert len(err.strip().splitlines()) == 1 and err.startswith("autograd-engine train: error: ")
+    assert re.search(message, err), err
+    assert "compile:" not in err and "Traceback" not in err
+    assert "after" not in out  # no accuracy line as if training had worked
+
+
+def test_train_divergence_as_a_subprocess_has_no_traceback():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "autograd_engine.cli", "train", "moons", "--samples", "40",
+                          "--epochs", "2", "--lr", "1e300"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "training diverged" in run.stderr
+
+
+@pytest.mark.parametrize("option, module", [(["--compiled"], "numpy"), (["--plot", "b.png"], "matplotlib")])
+def test_train_checks_the_extras_before_training(capsys, monkeypatch, tmp_path, option, module):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    code, out, err = train_main(capsys, *option)
+    assert code == 2 and out == ""  # refused before the data, the model or a single epoch
+    assert err.strip() == (f"autograd-engine train: error: argument {option[0]}: needs "
+                           f"{'NumPy' if module == 'numpy' else 'matplotlib'}, which is not installed: "
+                           "pip install 'autograd-engine[nn]'")
+
+
+def test_train_help_shows_every_default(capsys):
+    from autograd_engine.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in ["(default: 200)", "(default: 16,16)", "(default: relu)", "(default: uniform)", "(default: sgd)",
+                    "(default: 0.1)", "(default: 0.0001)", "(default: 100)", "(default: 0.2)", "(default: 0)"]:
+        assert default in text, default
+    assert text.count("(default:") >= 20
+
+
+def test_train_save_to_a_special_file_is_refused_before_training(capsys, special):
+    code, out, err = cli(capsys, "train", "moons", "--samples", "20", "--epochs", "1", "--quiet",
+                         "--save", str(special))
+    assert code == 2 and out == ""  # nothing trained
+    one_line(err, "train")
+    assert "argument --save" in err and "not a regular file" in err

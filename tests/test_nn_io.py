@@ -9,6 +9,7 @@ import re
 import pytest
 
 import nn
+from test_checks import _named_value_error
 
 
 @pytest.fixture
@@ -430,3 +431,23 @@ def test_save_refuses_an_optimizer_of_another_model(tmp_path):
     with pytest.raises(ValueError, match="parameter 0 is not one of the model's"):
         nn.save(model, tmp_path / "x.json", optimizer=nn.SGD(nn.MLP(2, [1]).parameters()))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_nn_save_refuses_a_special_file(special):
+    with pytest.raises(ValueError, match="nn.save: .* not a regular file"):
+        nn.save(nn.MLP(2, [2, 1]), special)
+
+
+def test_a_small_model_file_with_a_huge_number_is_a_named_error(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 1), nn.LeakyReLU(0.1))
+    path = tmp_path / "m.json"
+    nn.save(model, path, nn.Adam(model.parameters()))
+    doc = json.loads(path.read_text())
+    doc["architecture"]["modules"][1]["negative_slope"] = 10 ** 401
+    path.write_text(json.dumps(doc))
+    assert path.stat().st_size < 1024
+    _named_value_error(lambda: nn.load(path), "negative_slope")
+    doc["architecture"]["modules"][1]["negative_slope"] = 0.1
+    doc["optimizer"]["lr"] = 10 ** 401
+    path.write_text(json.dumps(doc))
+    _named_value_error(lambda: nn.load(path, optimizer=nn.Adam), "lr")

@@ -179,3 +179,36 @@ def test_loss_conventions_for_labels():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("label", [1.5, True, "1", -1, 3, math.nan])
+def test_cross_entropy_refuses_a_label_that_is_not_a_class_index(label):
+    with pytest.raises(ValueError, match="cross_entropy'?: label"):
+        nn.LOSSES["cross_entropy"].target(label, 3)
+    model = nn.MLP(2, [3], seed=0)
+    with pytest.raises(ValueError, match="label"):
+        nn.fit(model, "cross_entropy", nn.SGD(model.parameters()), ([[0.0, 1.0]], [label]), epochs=1)
+    if isinstance(label, int) and not isinstance(label, bool):
+        with pytest.raises(ValueError, match="softmax_cross_entropy: label"):
+            nn.softmax_cross_entropy([Value(0.0)] * 3, label)
+
+
+def test_cross_entropy_accepts_integral_labels_and_matches_torch():
+    np = pytest.importorskip("numpy")
+    assert nn.LOSSES["cross_entropy"].target(np.int64(2), 3) == [0.0, 0.0, 1.0]
+    assert nn.LOSSES["cross_entropy"].target(1.0, 3) == [0.0, 1.0, 0.0]
+    torch = pytest.importorskip("torch")
+    logits = [0.5, -1.0, 2.0]
+    want = torch.nn.functional.cross_entropy(torch.tensor([logits], dtype=torch.float64), torch.tensor([2]))
+    assert nn.softmax_cross_entropy(logits, np.int64(2)).data == pytest.approx(want.item(), rel=1e-12)
+
+
+def test_hinge_refuses_0_1_targets_and_fit_converts_labels():
+    with pytest.raises(ValueError, match=r"hinge: the target must be -1 or \+1, got 0"):
+        nn.hinge(Value(0.3), 0)
+    with pytest.raises(ValueError, match="hinge: the target"):
+        nn.hinge(Value(0.3), 0.5)
+    assert nn.hinge(Value(0.3), -1).data == pytest.approx(1.3)
+    assert nn.hinge(Value(0.3), 1).data == pytest.approx(0.7)
+    assert nn.LOSSES["hinge"].target(0, 1) == [-1.0] and nn.LOSSES["hinge"].target(1, 1) == [1.0]
+    assert "refused" in nn.hinge.__doc__

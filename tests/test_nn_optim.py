@@ -155,3 +155,53 @@ def test_the_formula_is_written_once_and_both_steps_read_it(make, monkeypatch):
         p.grad = 0.5 * p.data
     opt_c.step()
     assert [p.data for p in c] != [p.data for p in a]  # the doubled formula moved both twice as far
+def optimizer_state(opt):
+    return {k: list(v) for k, v in vars(opt).items() if isinstance(v, list) and k != "params"}
+
+
+@pytest.mark.parametrize("opt_cls, kw", [(nn.SGD, {}), (nn.SGD, {"momentum": 0.9}), (nn.Adam, {}),
+                                         (nn.RMSProp, {}), (nn.AdaGrad, {})])
+def test_a_step_that_would_make_a_parameter_non_finite_is_refused_whole(opt_cls, kw):
+    u, w = Value(1.0, "u"), Value(1.0, "w")
+    opt = opt_cls([u, w], lr=1e-3, **kw)
+    for _ in range(3):  # some good steps first: momentum and moments hold state
+        u.grad, w.grad = 1e3, 1e-3
+        opt.step()
+    # the next step moves u by a large but finite amount, and w past -1.8e308: -inf
+    w.data = -1.5e308
+    state, before = optimizer_state(opt), (u.data, w.data, opt.steps)
+    u.grad, w.grad = 1e-3, 1e150
+    opt.lr = 1e300 if opt_cls is nn.SGD else 1e308
+    with pytest.raises(nn.DivergenceError, match=rf"{opt_cls.__name__}.step 4: parameter 1 \('w'\) would "
+                                                 r"become -inf .*keeps its value") as err:
+        opt.step()
+    assert err.value.step == 4 and err.value.index == 1 and err.value.parameter is w
+    assert (u.data, w.data, opt.steps) == before  # u was not written either: all or nothing
+    assert optimizer_state(opt) == state  # nor the momentum / moments
+    assert isinstance(err.value, ValueError)
+    opt.lr = 1e-3  # and the optimizer goes on from where it was
+    w.data, w.grad = 1.0, 1e-3
+    opt.step()
+    assert opt.steps == 4 and u.data != before[0]
+
+
+def test_an_overflowing_second_moment_is_refused_not_stored():
+    w = Value(1.0, "w")
+    opt = nn.AdaGrad([w], lr=1e-300)  # the step itself is tiny, but G = g² overflows
+    w.grad = 1e200
+    with pytest.raises(nn.DivergenceError, match="'sum_sq' of parameter 0"):
+        opt.step()
+    assert (w.data, opt.sum_sq, opt.steps) == (1.0, [0.0], 0)
+
+
+def test_an_optimizer_refuses_one_value_given_twice():
+    w, b = Value(1.0), Value(2.0)
+    for cls in nn.OPTIMIZERS.values():
+        with pytest.raises(ValueError, match=r"parameter 2 is the same Value as parameter 0"):
+            cls([w, b, w])
+
+
+@pytest.mark.parametrize("opt", [nn.Adam, nn.AdaGrad, nn.RMSProp])
+def test_eps_zero_is_refused(opt):
+    with pytest.raises(ValueError, match="eps must be a number in \\(0"):
+        opt([Value(1.0)], eps=0)

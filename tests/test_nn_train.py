@@ -298,3 +298,36 @@ def test_bad_arguments_get_clear_errors_before_any_step(kw, error, match, compil
 def test_fit_refuses_what_is_not_a_model():
     with pytest.raises(TypeError, match="fit: model must be an nn.MLP"):
         nn.fit(lambda x: Value(0.0), "hinge", nn.SGD([Value(1.0)], lr=0.1), nn.moons(4))
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("opt", [lambda ps: nn.SGD(ps, lr=1e307), lambda ps: nn.SGD(ps, lr=1e307, momentum=0.9),
+                                 lambda ps: nn.RMSProp(ps, lr=1e307), lambda ps: nn.SGD(ps, lr=1e300)])
+def test_fit_that_diverges_stops_with_the_epoch_and_finite_parameters(opt, compiled):
+    if compiled:
+        pytest.importorskip("numpy")
+    train = nn.moons(40, noise=0.1, seed=1)
+    model = nn.MLP(2, [8, 1], seed=1)
+    with pytest.raises(nn.DivergenceError, match=r"fit: training diverged in epoch \d+") as err:
+        nn.fit(model, "hinge", opt(model.parameters()), train, epochs=20, compiled=compiled)
+    assert "compile:" not in str(err.value)  # not misreported as a tracing failure
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_fit_names_the_models_parameter():
+    train = ([[1e3, 1e3], [-1e3, -1e3]], [0, 1])  # first-layer gradients ~1e3: η·g overflows
+    model = nn.MLP(2, [8, 1], seed=1)
+    opt = nn.SGD(model.parameters(), lr=1e307)
+    with pytest.raises(nn.DivergenceError, match=r"SGD.step 1: parameter \d+ (\('[^']*'\) )?would become .*the model's layers"):
+        nn.fit(model, "hinge", opt, train, epochs=2)
+
+
+def test_fit_refuses_settings_whose_loss_overflows_before_any_step():
+    train = nn.moons(40, noise=0.1, seed=1)
+    model = nn.MLP(2, [8, 1], seed=1)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match="cannot be computed at the initial parameters with l2 = 1e"):
+        nn.fit(model, "hinge", nn.SGD(model.parameters()), train, epochs=2, l2=1e308)
+    assert [p.data for p in model.parameters()] == before
+    with pytest.raises(ValueError, match=r"train point 0 feature 1 is inf"):
+        nn.fit(model, "hinge", nn.SGD(model.parameters()), ([[0.0, math.inf]], [0]), epochs=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import random
 import re
 import shutil
@@ -517,3 +518,22 @@ def test_screenshot_is_not_blank(open_page, tmp_path):
 
     assert near((0x1A, 0x7F, 0x37)) > 50 and near((0xC6, 0x28, 0x28)) > 50  # green data, red gradients
     assert near((0xE6, 0x9F, 0x00)) > 50  # the highlighted edge
+
+
+@pytest.mark.parametrize("what", ["label", "title", "nan"])
+def test_lone_surrogates_and_nan_data_are_named_errors(what):
+    pytest.importorskip("graphviz")
+    from autograd_engine.teach.player import player_data
+    from autograd_engine.teach.viz import draw_dot
+
+    a = Value(1.0, "x\ud800" if what == "label" else "x")
+    y = a * Value(2.0, "b")
+    if what == "nan":
+        a.data = math.nan
+    title = "t\udfff" if what == "title" else None
+    match = "lone surrogate" if what != "nan" else r"\.data = nan"
+    with pytest.raises(ValueError, match=f"play: .*{match}"):
+        player_data(y, title=title)
+    if what != "title":
+        with pytest.raises(ValueError, match=f"draw_dot: .*{match}"):
+            draw_dot(y)

@@ -176,3 +176,46 @@ def test_register_refuses_what_it_cannot_serve():
     with pytest.raises(ValueError, match="is not a Python expression"):
         rules.rule("bad", "b", "x", "x +", "1.0")
     assert not {"erfish", "bw", "tanh2"} & set(RULES) and not hasattr(Value, "erfish")
+
+
+def test_relu_derivative_at_zero_is_zero():
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0
+    assert Value(-3.0).relu().data == 0.0
+
+
+def test_max_and_min_split_a_tie():
+    for method in ("max", "min"):
+        x, y = Value(1.0), Value(1.0)
+        getattr(x, method)(y).backward()
+        assert (x.grad, y.grad) == (0.5, 0.5)
+    x = Value(2.0)
+    x.max(x).backward()
+    assert x.grad == 1.0
+    v = Value(4.0)
+    v.max(4.0).backward()
+    assert v.grad == 0.5
+
+
+def test_abs_derivative_at_zero_is_zero():
+    x = Value(0.0)
+    abs(x).backward()
+    assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("x, z", [(1000.0, 1.0), (-1000.0, 0.0), (-745.0, math.exp(-745.0))])
+def test_sigmoid_is_stable_at_extremes(x, z):
+    v = Value(x)
+    s = v.sigmoid()
+    s.backward()
+    assert s.data == pytest.approx(z, rel=1e-9, abs=0)
+    assert v.grad == pytest.approx(z * (1 - z), abs=1e-300)
+
+
+def test_leaky_relu_slope():
+    x = Value(-2.0)
+    y = x.leaky_relu(0.1)
+    y.backward()
+    assert (y.data, x.grad) == (pytest.approx(-0.2), 0.1)
+    assert y.operands == (x, 0.1)

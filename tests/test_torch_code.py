@@ -6,6 +6,8 @@ errors need only the engine."""
 
 from __future__ import annotations
 
+import ast
+import enum
 import importlib.util
 import math
 import random
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_engine import RULES, Value, no_grad, rules
 from autograd_engine import check_with_torch, to_torch_code
@@ -323,3 +326,104 @@ def test_the_readme_section_runs_as_printed(capsys):
     assert ns["report"].passed and ns["same"]
     assert ns["back"].parameters()[0].data == ns["model"].parameters()[0].data
     assert math.isclose(ns["report"].max_abs_diff, 0.0, abs_tol=1e-12)
+
+
+#: text with what breaks naive code generation: newlines, quotes, lone surrogates, control chars
+odd_text = st.lists(st.sampled_from(["\n", "\r", "\x0b", "\x0c", "\u2028", "\x85", "'", '"', "#", "\\",
+                                     "\ud800", "\udfff", "\x00", "import os", ";", "(", ")", "a", "é", " "]),
+                    min_size=1, max_size=12).map("".join) | st.text()
+
+
+_ALLOWED_TOP = (ast.Import, ast.Assign, ast.FunctionDef, ast.Expr)
+
+
+def assert_only_the_graph(code: str) -> None:
+    """The source compiles, and its statements are ``import torch``, assignments, one def and
+    ``.backward()`` calls: no caller's text became code."""
+    tree = ast.parse(code)
+    for node in tree.body:
+        assert isinstance(node, _ALLOWED_TOP), ast.dump(node)
+        if isinstance(node, ast.Import):
+            assert [a.name for a in node.names] == ["torch"]
+        if isinstance(node, ast.Expr):
+            assert isinstance(node.value, ast.Call) and node.value.func.attr == "backward"
+    assert "import os" not in "".join(line.split("#")[0] for line in code.splitlines())
+
+
+@settings(max_examples=150)
+@given(qualname=odd_text, label=odd_text)
+def test_odd_qualnames_and_labels_never_become_code(qualname, label):
+    def f(x, y):
+        return x * y + Value(0.5, label)
+
+    f.__qualname__ = qualname
+    assert_only_the_graph(to_torch_code(f, [1.0, 2.0]))
+    a = Value(1.0, label)
+    assert_only_the_graph(to_torch_code(a * 3 + a))
+
+
+def test_a_newline_in_qualname_does_not_run_in_check_with_torch(tmp_path):
+    pytest.importorskip("torch")
+    from autograd_engine.torch_code import check_with_torch
+
+    marker = tmp_path / "pwned"
+
+    def f(x):
+        return x * x
+
+    f.__qualname__ = f"f\nopen({str(marker)!r}, 'w').write('x')\n#"
+    assert check_with_torch(f, [1.5]).passed
+    assert not marker.exists()
+
+
+class Status(enum.IntEnum):
+    OK = 200
+
+
+def test_an_intenum_operand_and_a_numpy_data_make_code_that_runs():
+    np = pytest.importorskip("numpy")
+    x = Value(0.5, "x")
+    code = to_torch_code(x * Status.OK + x ** Status.OK)
+    assert "Status" not in code and "<" not in code
+    compile(code, "<test>", "exec")
+    y = Value(1.0, "y")
+    z = y * 3.0
+    y.data = np.float64(2.0)  # assigned directly: not a float
+    code = to_torch_code(z)
+    assert "np.float64" not in code and "y = torch.tensor(2.0," in code
+    torch = pytest.importorskip("torch")
+    from autograd_engine.torch_code import check_with_torch
+
+    assert check_with_torch(x * Status.OK + x ** 2).passed
+    ns: dict = {}
+    exec(compile(code, "<test>", "exec"), ns)
+    assert isinstance(ns["y"], torch.Tensor)
+
+
+class Spy(Value):
+    """A leaf that counts writes to its .grad (a training thread would see each one)."""
+
+    __slots__ = ()
+    writes = 0
+
+    def __setattr__(self, name, value):
+        if name == "grad" and hasattr(self, "grad"):
+            type(self).writes += 1
+        super().__setattr__(name, value)
+
+
+def test_player_data_and_check_with_torch_write_no_grad():
+    from autograd_engine.teach.player import player_data
+
+    a, b = Spy(0.5, "a"), Spy(-1.5, "b")
+    a.grad = 7.0  # held from an earlier pass: shown, not changed
+    y = (a * b + a).tanh()
+    Spy.writes = 0
+    data = player_data(y)
+    assert Spy.writes == 0 and a.grad == 7.0 and b.grad == 0.0
+    assert data["nodes"][[n["label"] for n in data["nodes"]].index("a")]["held"] == 7.0
+    pytest.importorskip("torch")
+    from autograd_engine.torch_code import check_with_torch
+
+    assert check_with_torch(y).passed
+    assert Spy.writes == 0 and a.grad == 7.0

@@ -161,3 +161,64 @@ def test_one_picture_per_step_with_the_current_edge_highlighted():
     # the picture of step 5 is drawn when b has received 7 then 2: its edge label is ∂y/∂b
     assert "∂f/∂y · ∂y/∂b = 2 × 1 = 2" in sources[4] and "∂y/∂b" not in sources[3]
     assert (a.grad, b.grad, c.grad) == (7.0, 9.0, 2.0)
+
+
+def overflowing():
+    """∂f/∂a = 1e300 · 1e300 overflows; the forward values are finite (f = 1e300)."""
+    a, b = Value(1e-300, "a"), Value(2.0, "b")
+    return a, b, a * 1e300 * 1e300 + b
+
+
+def test_backward_and_backward_steps_refuse_the_same_overflow_and_keep_the_leaves():
+    from autograd_engine.teach.walkthrough import backward_steps
+
+    a, b, f = overflowing()
+    a.grad, b.grad = 5.0, 7.0
+    with pytest.raises(ValueError, match="leaf 'a'"):
+        f.backward()
+    assert (a.grad, b.grad) == (5.0, 7.0)
+    before = {v: v.grad for v in f.nodes()}
+    steps = backward_steps(f)
+    seen = []
+    with pytest.raises(ValueError, match=r"gradient of leaf 'a' .* is inf: at step 4 .*overflowed") as err:
+        for s in steps:
+            seen.append(s)
+            assert all(math.isfinite(v.grad) for v in f.nodes())  # never an inf in between
+    assert "left as it was" in str(err.value)
+    assert [s.index for s in seen] == [1, 2, 3]  # detected at the step where it happens
+    assert all(math.isfinite(s.contribution) and math.isfinite(s.parent_grad) for s in seen)
+    assert {v: v.grad for v in f.nodes()} == before  # every gradient as it was, nothing lost
+    assert (a.grad, b.grad) == (5.0, 7.0)
+
+
+def test_backward_steps_refuses_an_overflow_when_adding_what_the_leaf_held():
+    from autograd_engine.teach.walkthrough import backward_steps
+
+    x = Value(0.5, "x")
+    f = x * 1e308
+    x.grad = 1e308  # this pass adds 1e308: finite on its own, inf once added
+    with pytest.raises(ValueError, match="leaf 'x'.*held before"):
+        list(backward_steps(f))
+    assert x.grad == 1e308
+    with pytest.raises(ValueError, match="leaf 'x'"):
+        f.backward()  # backward() agrees
+    assert x.grad == 1e308
+    leaf = Value(1.0)
+    leaf.grad = 1e308
+    with pytest.raises(ValueError, match="a leaf"):
+        list(backward_steps(leaf, 1e308))
+    assert leaf.grad == 1e308
+
+
+def test_backward_steps_still_matches_backward_and_keeps_accumulating():
+    from autograd_engine.teach.walkthrough import backward_steps
+
+    a, b, c = Value(-1.0), Value(3.0), Value(4.0)
+    f = (a + b) * (b + c)
+    f.backward()
+    list(backward_steps(f))
+    assert (a.grad, b.grad, c.grad) == (14.0, 18.0, 4.0)
+    steps = backward_steps(f)
+    next(steps)
+    steps.close()  # left early: the leaves keep what they held plus this pass so far
+    assert (a.grad, b.grad, c.grad) == (14.0, 18.0, 4.0)
