@@ -19,8 +19,8 @@ ALLOWED = {("autograd_engine.value", "autograd_engine.teach.viz")}
 # Left for later work, each named so the test also sees when it is gone: MLP.to_torch/from_torch import nn.torch_bridge,
 # which imports the modules (the bridge should depend on the modules only).
 KNOWN = {
-    ("nn.module", "nn.torch_bridge"),
-    ("nn.torch_bridge", "nn.module"),
+    ("nn.micrograd_modules", "nn.torch_bridge"),
+    ("nn.torch_bridge", "nn.micrograd_modules"),
 }
 
 
