@@ -51,15 +51,14 @@ z = W a + b, a = S(z)) with the activations in :data:`ACTIVATION_RULES`; anythin
 """
 
 from __future__ import annotations
-from .layers_compare import (BatchComparison, Comparison, EngineGradients, _engine_loss, _grads,  # noqa: F401
-                             _largest, _num, compare, compare_batch, engine_batch_gradients,
-                             engine_gradients, format_deltas)
+
+from .layers_compare import (BatchComparison, Comparison, EngineGradients, _num, compare,  # noqa: F401
+                             compare_batch, engine_batch_gradients, engine_gradients, format_deltas)
 from .layers_delta_steps import DeltaSteps, delta_steps, format_delta_steps  # noqa: F401
-from .layers_equations import (BatchGradients, Gradients, _algorithm1, _batch, _finite, algorithm1,  # noqa: F401
-                               algorithm2, bp1, bp2, bp3, bp4, gradient_step)
-from .layers_network import (_WHO, ACTIVATION_RULES, SUPPORTED_LOSSES, Forward, Network, S,  # noqa: F401
-                             S_prime, _activation, _array_math, _input, _layers_of, _loss_math,
-                             _loss_name, _np, _rule, _vector, cost, feedforward, grad_a_C, network,
+from .layers_equations import (BatchGradients, Gradients, algorithm1, algorithm2, bp1, bp2, bp3,  # noqa: F401
+                               bp4, gradient_step)
+from .layers_network import (ACTIVATION_RULES, SUPPORTED_LOSSES, Forward, Network, S, S_prime,  # noqa: F401
+                             _layers_of, _loss_math, _np, cost, feedforward, grad_a_C, network,
                              target_vector)
 
 __all__ = [

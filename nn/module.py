@@ -38,9 +38,8 @@ the books' δ_l,j = ∂C/∂z_l,j.
 """
 
 from .architecture import BUILDABLE, from_architecture  # noqa: F401
-from .base import (ACTIVATIONS, INITS, IncompatibleKeys, Module, Seed, _attribute_members,  # noqa: F401
-                   _choice, _finite, _inputs, _is_parameter, _mismatch, _positive_int, _rng)
-from .micrograd_modules import MLP, Layer, Neuron, _trace  # noqa: F401
+from .base import ACTIVATIONS, INITS, IncompatibleKeys, Module, Seed, _finite  # noqa: F401
+from .micrograd_modules import MLP, Layer, Neuron  # noqa: F401
 from .trace import PerLayer, Trace  # noqa: F401
 from .torch_style import (ACTIVATION_MODULES, Identity, LeakyReLU, Linear, ReLU, Sequential,  # noqa: F401
-                          Sigmoid, Tanh, _Activation, _child_name, _constant, _elementwise)
+                          Sigmoid, Tanh)

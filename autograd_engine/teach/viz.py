@@ -37,16 +37,13 @@ import types
 from ..value import Value
 from . import layout as _layout
 from .dot import (CHAR_PT, FIELD_PAD_PT, MAX_NODES, MAX_WIDTH_PT, NO_BACKWARD_CAPTION,  # noqa: F401
-                  NODESEP_PT, RANKSEP_PT, _check_highlight, _depths, _dot_terms, _draw, _flat_operands,
-                  auto_rankdir, backward_has_run, draw_dot, edge_text)
-from .layout import (_BIG_BOUNDS, _BOUNDS, Layout, _bounded, _cached_backend, _first_line,  # noqa: F401
-                     _layout_svg, _wasm_render, layout_of)
+                  NODESEP_PT, RANKSEP_PT, _draw, auto_rankdir, backward_has_run, draw_dot, edge_text)
+from .layout import _BIG_BOUNDS, _BOUNDS, Layout, _bounded, _first_line, _layout_svg, layout_of  # noqa: F401
 from .layout_cost import _EDGE_LABEL, layout_cost  # noqa: F401
 from .picture import GraphPicture, enable_graphviz_display  # noqa: F401
 from .render import FORMATS, PathLike, _target, graph_source, render_source  # noqa: F401
 from .style import (DATA_COLOUR, FONT, GRAD_COLOUR, HIGHLIGHT_COLOUR, HIGHLIGHT_FILL,  # noqa: F401
                     INSTALL_HINT, _graphviz, _num, _record_text)
-from .svg import _colour_fields, _png  # noqa: F401
 
 
 def render(obj, path: PathLike | None = None, format: str = "svg", **draw_kwargs) -> bytes:
