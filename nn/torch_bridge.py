@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from autograd_engine import Value
 
-from .module import ACTIVATIONS, MLP
+from .base import ACTIVATIONS
+from .micrograd_modules import MLP
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
