@@ -30,6 +30,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -149,18 +150,29 @@ def cell(torch, sizes, B: int, device: str, steps: int, warmup: int, graph: bool
             engines.append(("graph", graph_engine(torch, sizes, device)))
         times: dict[str, list[float]] = {name: [] for name, _ in engines}
         losses: dict[str, list[float]] = {name: [] for name, _ in engines}
+        graph_error = None
         for k in range(warmup + steps):
             r = k % len(engines)  # the order rotated step by step
             for name, step in engines[r:] + engines[:r]:
-                t, loss = timed(torch, device, step, batch)
+                try:
+                    t, loss = timed(torch, device, step, batch)
+                except Exception as e:  # the captured step failing: said in the table, not fatal
+                    if name != "graph":
+                        raise
+                    traceback.print_exc()
+                    graph_error = f"{type(e).__name__}: {str(e).splitlines()[0][:150]}"
+                    engines = [(n, s) for n, s in engines if n != "graph"]
+                    continue
                 losses[name].append(loss)
                 if k >= warmup:
                     times[name].append(t)
-        first = {name: ls[0] for name, ls in losses.items()}
+        first = {name: ls[0] for name, ls in losses.items() if ls}
         row[where] = {"tape_s": median(times["tape"]), "torch_s": median(times["torch"]),
                       "ratio": paired_ratio(times["tape"], times["torch"]),
                       "first_loss_rel_diff": abs(first["tape"] - first["torch"]) / abs(first["torch"])}
-        if graph:
+        if graph and graph_error:
+            row[where].update(graph_error=graph_error)
+        elif graph:
             row[where].update(graph_s=median(times["graph"]),
                               graph_ratio=paired_ratio(times["graph"], times["torch"]),
                               graph_same=losses["graph"] == losses["tape"])
@@ -193,11 +205,14 @@ def markdown(rows: list[dict], device: str, name: str, graph: bool = False) -> s
     met = all(r[w]["ratio"] <= TARGET for r in rows for w in ("numpy", "tensor"))
     out += ["", f"Every cell ≤ {TARGET}: {'met' if met else 'missed'}."]
     if graph and on_cuda:
-        met = all(r[w]["graph_ratio"] <= TARGET for r in rows for w in ("numpy", "tensor"))
-        same = all(r[w]["graph_same"] for r in rows for w in ("numpy", "tensor"))
+        cells = [r[w] for r in rows for w in ("numpy", "tensor")]
+        errors = sorted({c["graph_error"] for c in cells if "graph_error" in c})
+        met = all(c.get("graph_ratio", 1e9) <= TARGET for c in cells)
+        same = all(c.get("graph_same", False) for c in cells)
         out += [f"Captured step (`--graph`): every cell ≤ {TARGET}: {'met' if met else 'missed'}; "
                 f"its losses equal the uncaptured tape's at every step of every cell: "
                 f"{'yes' if same else 'NO'}."]
+        out += [f"Captured step failed: {e}" for e in errors]
     elif graph:
         out += ["Captured step (`--graph`): n/a (CPU) — CUDA graphs need a CUDA device."]
     return "\n".join(out) + "\n"
@@ -207,6 +222,8 @@ def _graph_cells(r: dict, on_cuda: bool) -> str:
     if not on_cuda:
         return " n/a (CPU) |" * 4
     n, t = r["numpy"], r["tensor"]
+    if "graph_error" in n or "graph_error" in t:
+        return " error | error | error | error (below) |"
     same = "yes" if n["graph_same"] and t["graph_same"] else "NO"
     return (f" {n['graph_ratio']:.2f}× | {t['graph_ratio']:.2f}× | {t['graph_s'] * 1e3:.2f} ms | "
             f"{same} |")
@@ -245,9 +262,7 @@ def main(argv=None) -> int:
         for B in batches:
             rows.append(cell(torch, sizes, B, args.device, steps, warmup, graph))
             r = rows[-1]
-            more = f"; graph {r['numpy']['graph_ratio']:.2f}× / {r['tensor']['graph_ratio']:.2f}×, " \
-                   f"same losses: {r['numpy']['graph_same'] and r['tensor']['graph_same']}" \
-                if graph else ""
+            more = f"; graph {_graph_cells(r, True)}" if graph else ""
             print(f"# {sizes} batch {B}: numpy {r['numpy']['ratio']:.2f}×, tensor "
                   f"{r['tensor']['ratio']:.2f}×{more} ({time.perf_counter() - t0:.0f} s)",
                   file=sys.stderr, flush=True)

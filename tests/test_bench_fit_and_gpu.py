@@ -79,3 +79,19 @@ def test_the_gpu_scripts_graph_column_on_the_cpu(tmp_path, monkeypatch):
     assert row["numpy"]["graph_same"] and row["tensor"]["graph_same"]
     line = mlp_gpu.markdown([row], "cuda", "pretend", graph=True).splitlines()[4]
     assert line.endswith(" ms | yes |") and line.count("×") == 4
+    # a captured step that fails is said in the table; the other engines' numbers stay
+    calls = []
+
+    def failing(torch_, sizes, device):
+        def step(batch):
+            calls.append(1)
+            if len(calls) > 1:
+                raise RuntimeError("capture_step: capturing the step in a CUDA graph failed (x)")
+            return 0.0
+        return step
+    monkeypatch.setattr(mlp_gpu, "graph_engine", failing)
+    row = mlp_gpu.cell(torch, (3, 5, 3), 16, "cpu", steps=2, warmup=3, graph=True)
+    assert row["tensor"]["graph_error"].startswith("RuntimeError: capture_step: capturing")
+    text = mlp_gpu.markdown([row], "cuda", "pretend", graph=True)
+    assert "error (below) |" in text and "Captured step failed: RuntimeError" in text
+    assert row["tensor"]["ratio"] > 0

@@ -152,7 +152,7 @@ def test_unheld_parameters_and_changed_hyper_parameters_are_refused():
 def _log_step(device, graph):
     w = Value(1.0, "w")
     tape = compile(lambda x: (w * x).log(), 1, backend="torch", device=device)
-    opt = nn.SGD([w], lr=0.1, momentum=0.9)
+    opt = nn.SGD([w], lr=0.01, momentum=0.9)  # w stays > 0 over the good steps
     held = tape.hold_parameters(opt.params)
     return capture_step(tape, opt, warmup=2, graph=graph), opt, held
 
@@ -179,6 +179,70 @@ def _planted(step, opt, held, device, good_steps):
 def test_a_planted_non_finite_is_named_by_the_uncaptured_step_and_changes_nothing():
     step, opt, held = _log_step("cpu", graph=False)
     _planted(step, opt, held, "cpu", good_steps=3)
+
+
+class _PretendCuda:
+    """torch.cuda's calls the captured step makes, on the CPU: capturing runs nothing (the
+    body's writes are undone, as a capture executes no kernel), a replay runs the body again
+    into the captured output.  Checks the warm-up / capture / replay bookkeeping here; the
+    real graph is checked by the CUDA tests below."""
+
+    def __init__(self, step, monkeypatch):
+        self.step, self.modes, self.replays, self.captures = step, [], 0, 0
+        step.graph, step._stream = True, self
+        cuda = torch.cuda
+        monkeypatch.setattr(cuda, "current_stream", lambda device=None: self)
+        monkeypatch.setattr(cuda, "stream", lambda s: contextlib.nullcontext())
+        monkeypatch.setattr(cuda, "device", lambda d: contextlib.nullcontext())
+        monkeypatch.setattr(cuda, "get_sync_debug_mode", lambda: 0)
+        monkeypatch.setattr(cuda, "set_sync_debug_mode", self.modes.append)
+        monkeypatch.setattr(cuda, "CUDAGraph", lambda: self)
+        monkeypatch.setattr(cuda, "graph", self.capturing)
+
+    def wait_stream(self, other):
+        pass
+
+    @contextlib.contextmanager
+    def capturing(self, g):
+        held = self.step.held
+        saved = held.data.clone(), held.grad.clone(), {k: a.clone() for k, a in held.state.items()}
+        yield
+        held.data.copy_(saved[0])
+        held.grad.copy_(saved[1])
+        for k, a in saved[2].items():
+            held.state[k].copy_(a)
+        self.captures += 1
+
+    def replay(self):
+        self.step._out.copy_(self.step._body())
+        self.replays += 1
+
+
+@pytest.mark.parametrize("opt_name", ["momentum", "rmsprop"])
+def test_the_warm_up_capture_and_replay_bookkeeping_with_a_pretend_cuda(opt_name, monkeypatch):
+    sizes = (3, 5, 3)
+    tape_a, opt_a, held_a = _trainer(sizes, opt_name, "cpu")
+    tape_b, opt_b, held_b = _trainer(sizes, opt_name, "cpu")
+    eager = _uncaptured_step(tape_a, opt_a, held_a)
+    step = capture_step(tape_b, opt_b, warmup=2, graph=False)
+    cuda = _PretendCuda(step, monkeypatch)
+    for k in range(6):
+        X = batch(sizes, 16, seed=k)
+        assert step(X) == eager(X), f"step {k}"
+        assert step.captured == (k >= 2) and cuda.replays == max(0, k - 1)
+        if k == 3:  # a forward of another batch size between two replays
+            tape_b.forward(torch.zeros(5, tape_b.n_inputs, dtype=torch.float64))
+    assert cuda.captures == 1 and cuda.modes == ["error", 0]  # the 2nd warm-up checked syncs
+    assert torch.equal(held_a.data, held_b.data) and opt_a.steps == opt_b.steps == 6
+    for name in held_a.state:
+        assert torch.equal(held_a.state[name], held_b.state[name])
+
+
+def test_a_planted_non_finite_after_a_pretend_capture_is_named(monkeypatch):
+    step, opt, held = _log_step("cpu", graph=False)
+    cuda = _PretendCuda(step, monkeypatch)
+    _planted(step, opt, held, "cpu", good_steps=4)
+    assert step.captured and cuda.replays >= 4
 
 
 # ---- on a CUDA device: the graph -----------------------------------------------------------------
