@@ -27,6 +27,7 @@ Markdown, to ``--out``.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -179,6 +180,7 @@ def cell(torch, sizes, B: int, device: str, steps: int, warmup: int, graph: bool
         row["compile_s"] = compile_s
         del tape, ref, engines
         if device.startswith("cuda"):
+            gc.collect()  # a tape and its pre-built closures are a reference cycle
             torch.cuda.empty_cache()
     return row
 

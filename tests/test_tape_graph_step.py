@@ -58,9 +58,12 @@ def _same_steps(sizes, opt_name, device, graph, steps=5, B=64):
     for k in range(steps):
         X = batch(sizes, B, seed=k)
         XT = torch.from_numpy(X).to(device) if k % 2 else X  # both kinds of batch
-        assert captured(XT) == eager(XT), f"step {k}"
+        got, want = captured(XT), eager(XT)
+        assert got == want, f"step {k}: captured {got!r} != uncaptured {want!r} ({got - want:+.3e})"
     assert opt_a.steps == opt_b.steps == steps
-    assert torch.equal(held_a.data, held_b.data) and torch.equal(held_a.grad, held_b.grad)
+    diff = (held_a.data - held_b.data).abs().max().item()
+    assert torch.equal(held_a.data, held_b.data), f"parameters differ by up to {diff:.3e}"
+    assert torch.equal(held_a.grad, held_b.grad)
     assert held_a.state.keys() == held_b.state.keys()
     for name in held_a.state:
         assert torch.equal(held_a.state[name], held_b.state[name]), name
