@@ -4,7 +4,7 @@
 #
 #     OUT=/some/dir bash benchmarks/gpu_check.sh
 #
-# 1. the tape's torch/CUDA tests (the CUDA ones skip nowhere here: captured == uncaptured bit
+# 1. the tape's torch tests, the CUDA ones running (captured == uncaptured bit
 #    for bit over 5 steps, a planted non-finite raising the named error), ≤ 90 s;
 # 2. benchmarks/mlp_gpu.py --device cuda --graph: the table with the captured step's columns,
 #    ≤ 150 s (about 4 minutes in all).
