@@ -61,13 +61,8 @@ def array_step(optimizer: Optimizer, target) -> bool:
     held = target if isinstance(target, ParameterArrays) else target.attached
     if held is None:
         raise TypeError(f"array_step: need ParameterArrays or a tape, got {type(target).__name__}")
-    if held.owner is not optimizer:  # the same parameters in the same order; its state, once
-        if len(held.params) != len(optimizer.params) or \
-                any(a is not b for a, b in zip(held.params, optimizer.params)):
-            return False
-        held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
-                      for name in optimizer._used_buffers()}
-        held.owner = optimizer
+    if not own(optimizer, held):
+        return False
     new, state = _checked_update(optimizer, held.data, held.grad, held.state, held.ops, held)
     for name, arr in state.items():  # SGD's first velocity is g itself: not the grad array,
         if arr is held.grad:  # which the next step zeroes in place
@@ -75,6 +70,20 @@ def array_step(optimizer: Optimizer, target) -> bool:
     held.data[...] = new
     held.state.update(state)
     optimizer.steps += 1
+    return True
+
+
+def own(optimizer: Optimizer, held: ParameterArrays) -> bool:
+    """Make ``held.state`` ``optimizer``'s state (read from its lists once, when ``held``
+    last served another optimizer); False when ``held`` does not hold exactly
+    ``optimizer.params`` in order."""
+    if held.owner is not optimizer:  # the same parameters in the same order; its state, once
+        if len(held.params) != len(optimizer.params) or \
+                any(a is not b for a, b in zip(held.params, optimizer.params)):
+            return False
+        held.state = {name: held.ops.from_numpy(np.asarray(getattr(optimizer, name), np.float64))
+                      for name in optimizer._used_buffers()}
+        held.owner = optimizer
     return True
 
 
@@ -94,15 +103,8 @@ def _checked_update(optimizer: Optimizer, w, g, state: dict, ops, held=None):
     failed pass raises its own error first."""
     t = optimizer.steps + 1
     lr = optimizer.current_lr()
-    wd = optimizer.weight_decay
+    g, new, new_state, probe = unchecked_update(optimizer, w, g, state, t, lr, ops)
     with np.errstate(over="ignore", invalid="ignore"):  # checked below: a clear error instead
-        if wd:
-            g = g + wd * w
-        d, new_state = optimizer.direction(ops.math, g, state, t)
-        new = w - lr * d
-        probe = g * 0.0 + new * 0.0
-        for arr in new_state.values():
-            probe = probe + arr * 0.0
         if held is not None and held.pending:
             finite = held.settle([ops.finite_flag(probe)])  # raises a failed pass's error
         else:
@@ -111,6 +113,24 @@ def _checked_update(optimizer: Optimizer, w, g, state: dict, ops, held=None):
         _refuse(optimizer, ops.to_numpy(g), ops.to_numpy(new),
                 {k: ops.to_numpy(a) for k, a in new_state.items()}, t, lr)
     return new, new_state
+
+
+def unchecked_update(optimizer: Optimizer, w, g, state: dict, t: int, lr: float, ops):
+    """(g with weight decay, new w, new state, probe) of step ``t`` at rate ``lr``: array ops
+    only, nothing read from the device.  ``probe`` is finite exactly when the gradient, the
+    new parameters and the new state all are (x·0 is 0 for a finite x, NaN otherwise).
+    :func:`_checked_update` reads it; a captured step (:mod:`nn.graph_step`) folds it into
+    its one flag."""
+    wd = optimizer.weight_decay
+    with np.errstate(over="ignore", invalid="ignore"):  # checked by the caller
+        if wd:
+            g = g + wd * w
+        d, new_state = optimizer.direction(ops.math, g, state, t)
+        new = w - lr * d
+        probe = g * 0.0 + new * 0.0
+        for arr in new_state.values():
+            probe = probe + arr * 0.0
+    return g, new, new_state, probe
 
 
 def _refuse(optimizer: Optimizer, g: np.ndarray, new: np.ndarray, state: dict, t: int, lr):

@@ -32,6 +32,9 @@ class NumpyBackend:
     def asarray(self, values):
         return np.asarray(values, dtype=np.float64)
 
+    def constant(self, values: tuple):
+        return np.asarray(values, dtype=np.float64)
+
     def permute(self, a, axes):
         return a.transpose(axes)
 

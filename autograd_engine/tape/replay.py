@@ -501,7 +501,9 @@ class Tape:
         if kind == "V":
             G[row] = 1.0 / B if reduction == "mean" else 1.0
         else:  # the output is the same for every sample: Σ_b gives B copies
-            GS[row, 0] = 1.0 if reduction == "mean" else float(B)
+            # a slice, not GS[row, 0]: on a CUDA tensor a 0-d target is a host→device copy,
+            # a slice a fill kernel (nothing for the host to wait for: capturable)
+            GS[row: row + 1] = 1.0 if reduction == "mean" else float(B)
 
     def _replay_backward(self, locs: list) -> None:
         """Every group in reverse order: its operands' contributions, ∂L/∂z · ∂z/∂x."""

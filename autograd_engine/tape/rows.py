@@ -130,7 +130,7 @@ def _contract(xp, g, L, gs: str, outs: str, shape: tuple, k: int, Bn: int):
             if Bo == 1 and Bn > 1:
                 base = xp.sum(base, 1)
             return xp.broadcast_to(base.reshape(1, kk, Bo), shape)
-        L = xp.asarray([float(x) for x in L]).reshape(n, 1, 1)
+        L = xp.constant(tuple(L)).reshape(n, 1, 1)  # the same numbers every pass: made once
     _, kL, BL = L.shape
     Ls = "i" + ("j" if kL > 1 else "") + ("b" if BL > 1 else "")
     L2 = L.reshape((n,) + ((kL,) if kL > 1 else ()) + ((BL,) if BL > 1 else ()))

@@ -44,8 +44,20 @@ def torch_math(device=None):
     dev = torch.device(device or "cpu")
     T = torch.Tensor
 
+    consts: dict = {}  # a number's 0-d tensor, made once: no host→device copy per call
+
     def t(x):
-        return x if isinstance(x, T) else torch.tensor(float(x), dtype=f64, device=dev)
+        """A number as a float64 0-d tensor on the device, made on its first use and reused
+        (the same tensor, so the same kernels; and a step that makes no host→device copy
+        can be captured in a CUDA graph).  Keyed by the float's bits (−0.0 ≠ 0.0)."""
+        if isinstance(x, T):
+            return x
+        x = float(x)
+        key = x.hex()
+        c = consts.get(key)
+        if c is None:
+            c = consts[key] = torch.tensor(x, dtype=f64, device=dev)
+        return c
 
     def unary(f):
         return lambda x: f(t(x))
@@ -113,6 +125,7 @@ class TorchBackend:
         self.torch = torch
         self.ndarray = torch.Tensor
         self.math = torch_math(self.device)
+        self._constants: dict = {}
 
     def as_batch(self, X, n: int, want: str):
         """A tensor batch as float64 (B, n) on this device: used where it is when it is
@@ -149,6 +162,16 @@ class TorchBackend:
 
     def asarray(self, values):
         return self.torch.tensor(values, dtype=self.torch.float64, device=self.device)
+
+    def constant(self, values: tuple):
+        """``asarray(values)`` made once per distinct tuple of numbers and reused: the local
+        gradients a rule gives as numbers are the same every pass (no host→device copy per
+        pass).  Callers must not write into it."""
+        key = tuple(float(v).hex() for v in values)
+        c = self._constants.get(key)
+        if c is None:
+            c = self._constants[key] = self.asarray([float(v) for v in values])
+        return c
 
     def permute(self, a, axes):
         return a.permute(*axes)
