@@ -16,7 +16,8 @@ from typing import Iterable, Optional
 CHAR_PT, LINE_PT, PAD_PT = 6.2, 13.0, 3.0
 """A 10-pt DejaVu Sans character is about 6 pt wide on average (``∂`` and digits included), a
 line about 13 pt high; the label's white box adds ``PAD_PT`` on each side."""
-STEP_PT = 3.0  # the search grid
+STEP_PT = 4.0  # the search grid
+REACH_PT = (160.0, 90.0)  # how far from the edge's middle a label may go, across and up or down
 
 
 def label_size(text: str) -> tuple[float, float]:
@@ -72,28 +73,37 @@ def place_label(nodes: dict, bb: tuple, segments: Iterable, edge: tuple, text: s
     """The centre (x, y), in points, for ``text``'s box: inside the drawing's box ``bb``,
     overlapping no node of ``nodes`` (name -> (x, y, width in, height in)) and crossed by no
     segment of ``segments`` (every edge the frame draws, ``edge`` -- the labelled one --
-    included), as near as possible to ``prefer`` (default: the middle of ``edge``).
+    included), as near as possible to ``prefer`` (default: the middle of ``edge``), searched
+    within ``REACH_PT`` of it.
 
-    Where no spot on the search grid is free, the spot crossed by the fewest segments (the
-    label's white box, drawn over the edges, keeps it readable there too)."""
-    segments = list(segments)
+    Where no spot there is free, the spot crossed by the fewest segments (the label's white
+    box, drawn over the edges, keeps it readable there too)."""
     (tx, ty), (hx, hy) = edge
     px, py = prefer if prefer is not None else ((tx + hx) / 2, (ty + hy) / 2)
     w, h = label_size(text)
     x0, y0, x1, y1 = bb
-    boxes = [node_box(n) for n in nodes.values()]
     gap = 2.0
-    xs = _grid(x0 + w / 2, x1 - w / 2, px)
-    ys = _grid(y0 + h / 2, y1 - h / 2, py)
-    best, fewest = (px, py), None
+    reach_x, reach_y = REACH_PT
+    xs = _grid(max(x0 + w / 2, px - reach_x), min(x1 - w / 2, px + reach_x), px)
+    ys = _grid(max(y0 + h / 2, py - reach_y), min(y1 - h / 2, py + reach_y), py)
+    # only what can touch a box centred in the searched region
+    region = (xs[0] - w / 2 - gap, ys[0] - h / 2 - gap, xs[-1] + w / 2 + gap, ys[-1] + h / 2 + gap)
+    boxes = [b for b in map(node_box, nodes.values()) if _overlaps(b, region)]
+    near = [s for s in segments if _crosses(s, region)]
+    best, fewest = (px, py), len(near) + 1
     for x, y in sorted(((x, y) for x in xs for y in ys), key=lambda c: (c[0] - px) ** 2 + (c[1] - py) ** 2):
         box = (x - w / 2 - gap, y - h / 2 - gap, x + w / 2 + gap, y + h / 2 + gap)
         if any(_overlaps(box, b) for b in boxes):
             continue
-        crossed = sum(_crosses(s, box) for s in segments)
+        crossed = 0
+        for s in near:
+            if _crosses(s, box):
+                crossed += 1
+                if crossed >= fewest:
+                    break
         if not crossed:
             return x, y
-        if fewest is None or crossed < fewest:
+        if crossed < fewest:
             best, fewest = (x, y), crossed
     return best
 
