@@ -24,9 +24,29 @@ from . import layers_backprop as lb
 from .plot import _pyplot, _save, check_image_path
 
 
+COLUMN_GAP = 1.6
+"""Distance between two layers' columns, in the units of the neuron spacing (1): room for the
+edges' fan between them and for a layer's name under it."""
+UNIT_INCHES, MAX_HEIGHT_INCHES = 0.9, 16.0
+"""One neuron spacing is drawn 0.9 inch (about 86 px at 96 dpi), less for a layer so tall that
+the picture would pass 16 inches; the canvas grows with the layer count and the widest layer."""
+FONT_PT = {"neuron": 10.0, "layer": 11.0, "title": 12.0, "bar": 10.0, "ticks": 9.0}
+"""Text sizes in points: 9 pt is 12 px on a 96-dpi screen, the least any text is drawn at."""
+
+
 def _positions(sizes) -> list[list[tuple[float, float]]]:
-    """(x, y) of every neuron: column l at x = l, each column centred on y = 0."""
-    return [[(float(l), (n - 1) / 2.0 - j) for j in range(n)] for l, n in enumerate(sizes)]
+    """(x, y) of every neuron: column l at x = l·COLUMN_GAP, each column centred on y = 0."""
+    return [[(COLUMN_GAP * l, (n - 1) / 2.0 - j) for j in range(n)] for l, n in enumerate(sizes)]
+
+
+def _canvas(sizes) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    """The drawing's size: inches per neuron spacing, and the x and y limits in those units
+    (the neurons, a margin, and below them the layers' names and the two colour bars)."""
+    n = max(sizes)
+    x_span = (-0.7, COLUMN_GAP * (len(sizes) - 1) + 0.7)
+    y_span = (-(n - 1) / 2.0 - 2.0, (n - 1) / 2.0 + 0.6)
+    unit = min(UNIT_INCHES, MAX_HEIGHT_INCHES / (y_span[1] - y_span[0]))
+    return unit, x_span, y_span
 
 
 def _luminance(rgba) -> float:
@@ -55,10 +75,10 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
     from matplotlib.colors import Normalize
 
     np = lb._np()
-    if ax is None:
-        width = 2.6 + 1.7 * (net.L + 1)
-        height = 2.4 + 0.6 * max(net.sizes)
-        _, ax = plt.subplots(figsize=(width, height))
+    unit, (x0, x1), (y0, y1) = _canvas(net.sizes)
+    if ax is None:  # the axes fill a figure of exactly the drawing's size: one spacing = `unit` inches
+        fig = plt.figure(figsize=(unit * (x1 - x0), unit * (y1 - y0)))
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     fig = ax.figure
     pos = _positions(net.sizes)
     if values is None:
@@ -81,11 +101,11 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
     lines.set_array(edge_grads)
     ax.add_collection(lines)
 
-    radius = 0.22
+    radius = 0.36
     for k, (xk, yk) in enumerate(pos[0]):
-        ax.add_patch(plt.Circle((xk, yk), radius, facecolor="0.85", edgecolor="0.3", zorder=2))
+        ax.add_patch(plt.Circle((xk, yk), radius, facecolor="0.88", edgecolor="0.3", zorder=2))
         ax.text(xk, yk, f"x{k + 1}" if not values else f"x{k + 1}\n{g.forward.a[0][k]:.3g}",
-                ha="center", va="center", fontsize=7, zorder=3)
+                ha="center", va="center", fontsize=FONT_PT["neuron"], zorder=3)
     for l in range(1, net.L + 1):
         for j, (xj, yj) in enumerate(pos[l]):
             d = float(g.delta[l][j])
@@ -93,26 +113,28 @@ def draw_network(model, x, target, loss="mse", *, ax=None, path=None, values: Op
             ax.add_patch(plt.Circle((xj, yj), radius, facecolor=face, edgecolor="0.2", zorder=2))
             if values:  # white on the dark ends of the colour map, black elsewhere: whichever
                 # contrasts more (they are equal, 4.6:1, at luminance 0.18), so always ≥ 4.5:1
-                ax.text(xj, yj, f"{d:.3g}", ha="center", va="center", fontsize=6.5, zorder=3,
+                ax.text(xj, yj, f"{d:.3g}", ha="center", va="center", fontsize=FONT_PT["neuron"], zorder=3,
                         color="white" if _luminance(face) < 0.18 else "black")
-    bottom = min(p[-1][1] for p in pos) - 0.4
+    bottom = min(p[-1][1] for p in pos) - radius - 0.15
     for l in range(1, net.L + 1):
-        ax.text(l, bottom, f"layer {l}\n{net.S[l]}", ha="center", va="top", fontsize=8)
-    ax.text(0, bottom, "input\na₀ = x", ha="center", va="top", fontsize=8)
+        ax.text(pos[l][0][0], bottom, f"layer {l}\n{net.S[l]}", ha="center", va="top", fontsize=FONT_PT["layer"])
+    ax.text(0, bottom, "input\na₀ = x", ha="center", va="top", fontsize=FONT_PT["layer"])
 
-    ax.set_xlim(-0.6, net.L + 0.6)
-    top = max(p[0][1] for p in pos)
-    ax.set_ylim(bottom - 1.3, top + 0.6)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.axis("off")
     sm = plt.cm.ScalarMappable(norm=dnorm, cmap=colours)
-    # two colour bars side by side under the network
-    for left, mappable, label in ((0.02, sm, "neurons: δ_l,j"),
+    # two colour bars side by side under the network, their labels under them
+    bar_height = 0.12 / (y1 - y0)  # 0.12 spacing high, whatever the layer count
+    for left, mappable, label in ((0.04, sm, "neurons: δ_l,j"),
                                   (0.54, lines, "edges: ∂C/∂w[l][j][k]")):
-        bar = fig.colorbar(mappable, cax=ax.inset_axes([left, 0.0, 0.44, 0.025]), orientation="horizontal")
-        bar.set_label(label, fontsize=7)
-        bar.ax.tick_params(labelsize=6)
-    ax.set_title(title if title is not None else f"{loss} loss, C = {lb._num(g.cost)}", fontsize=9)
+        bar = fig.colorbar(mappable, cax=ax.inset_axes([left, 0.75 / (y1 - y0), 0.42, bar_height]),
+                           orientation="horizontal")
+        bar.set_label(label, fontsize=FONT_PT["bar"])
+        bar.ax.tick_params(labelsize=FONT_PT["ticks"])
+        bar.ax.xaxis.get_offset_text().set_fontsize(FONT_PT["ticks"])
+    ax.set_title(title if title is not None else f"{loss} loss, C = {lb._num(g.cost)}", fontsize=FONT_PT["title"])
     if path is not None:
         _save(fig, path)
     return ax

@@ -385,6 +385,32 @@ def test_network_diagram_colours_neurons_by_delta_and_edges_by_gradient(tmp_path
     matplotlib.pyplot.close("all")
 
 
+@pytest.mark.parametrize("sizes", [[3, 4, 3, 2], [2, 3, 2], [3, 8, 8, 8, 2]])
+def test_network_diagram_is_readable_at_its_size(tmp_path, sizes):
+    """`layers --plot` drew 375×530 px with 6.5-pt text (issue 24): the canvas now grows with
+    the layer count and the widest layer, and no text is under 12 px (9 pt at 96 dpi)."""
+    pytest.importorskip("matplotlib")
+    import re
+
+    import matplotlib
+    matplotlib.use("Agg")
+    from nn.diagram import draw_network
+
+    nin, *outs = sizes
+    model = nn.MLP(nin, outs, activation="tanh", seed=1)
+    draw_network(model, [0.5] * nin, 1, "cross_entropy", path=tmp_path / "net.svg")
+    matplotlib.pyplot.close("all")
+    svg = (tmp_path / "net.svg").read_text()
+    width_pt, height_pt = (float(v) for v in re.search(r'<svg[^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+    px = 4 / 3  # an SVG point is 4/3 of a CSS pixel
+    assert width_pt * px >= 130 * len(sizes), (width_pt, sizes)
+    assert height_pt * px >= 80 * max(sizes) + 150, (height_pt, sizes)
+    # matplotlib writes each text as glyph paths under `scale(s -s)`, s = font size in pt / 100
+    scales = [float(s) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", svg)]
+    assert len(scales) >= sum(sizes) + len(sizes)  # every neuron's δ or input, every layer's name
+    assert min(scales) * 100 * px >= 12, min(scales)
+
+
 def test_readme_example():
     import contextlib
     import io

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..backprop import forward_order
 from ..value import Value
+from . import label_room
 from .drawable import check_drawable
 from .layout import Layout
 from .naming import node_names  # the one naming of every view
@@ -219,7 +220,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
     if layout is not None:  # every node pinned where the first layout put it; neato only draws
         x0, y0, x1, y1 = layout.bb
         graph_attr.update(layout="neato", inputscale="72", notranslate="true", overlap="true",
-                          splines="true", bb=f"{x0},{y0},{x1},{y1}")
+                          splines="true", bb=f"{x0},{y0},{x1},{y1}", outputorder="edgesfirst")
     dot = GraphPicture()(name="autograd", graph_attr=graph_attr,
                          node_attr={"fontname": FONT, "fontsize": "12"},
                          edge_attr={"fontname": FONT, "fontsize": "10"})
@@ -231,6 +232,8 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
         x, y, w, h = layout.nodes[node_name]
         return {"pos": f"{x},{y}!", "width": str(w), "height": str(h), "fixedsize": "true"}
 
+    drawn: list = []  # every edge of a frame, (tail, head, head's field): what its label must not cross
+    pending = None
     if layout is not None:  # two invisible corners keep the drawing's box, so nothing shifts
         for k, (x, y) in enumerate(((layout.bb[0], layout.bb[1]), (layout.bb[2], layout.bb[3]))):
             dot.node(f"corner{k}", "", shape="point", style="invis", width="0", height="0", pos=f"{x},{y}!")
@@ -254,6 +257,7 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
                      **{"shape": "ellipse", "margin": "0.04,0.02", "width": "0.3", "height": "0.3", **op_mark,
                         **place(f"v{i}op")})
         dot.edge(f"v{i}op", f"v{i}", **op_mark)
+        drawn.append((f"v{i}op", f"v{i}", None))
         values = iter(enumerate(zip(v.parents, v.local_grads)))
         for j, operand in enumerate(_flat_operands(v)):
             if not isinstance(operand, Value):
@@ -263,10 +267,13 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
                          **{"shape": "box", "style": "dashed", "fontsize": "10", "margin": "0.04,0.02",
                             "width": "0.2", "height": "0.2", "color": "gray40", **place(f"v{i}k{j}")})
                 dot.edge(f"v{i}k{j}", f"v{i}op", color="gray40")
+                drawn.append((f"v{i}k{j}", f"v{i}op", None))
                 continue
             p, (parent, local) = next(values)
             head = f"v{i}op" if term_of_parent is None else f"v{i}op:t{term_of_parent[p]}"
             eid = f"e{i}_{p}"
+            drawn.append((f"v{index[id(parent)]}", f"v{i}op",
+                          None if term_of_parent is None else (term_of_parent[p], len(terms_of[i][0]))))
             this = on_edge and edge is not None and parent is edge[1] and (edge_index is None or edge_index == p)
             if template is not None:
                 dot.edge(f"v{index[id(parent)]}", head, id=eid, label=template["edges"].get((i, p), ""))
@@ -274,31 +281,27 @@ def _draw(root: Value, rankdir: str = "auto", highlight=None, max_nodes: int = M
                 text = _edge_text(v, parent, local, ran, name, name(root))
                 dot.edge(f"v{index[id(parent)]}", head, id=eid, **op_mark,
                          **({} if layout else {"xlabel": text, "fontcolor": HIGHLIGHT_COLOUR}))
-                if layout is not None:  # the label as a pinned text where the layout left room
-                    x, y = _clear_of_edge(layout, eid, f"v{index[id(parent)]}", f"v{i}op", text)
-                    dot.node(f"{eid}label", text, shape="plaintext", fontsize="10", fontcolor=HIGHLIGHT_COLOUR,
-                             pos=f"{x},{y}!", margin="0", width="0", height="0")  # sized to its text: inside the box
+                if layout is not None:  # the label as a pinned text, placed once every edge is known
+                    pending = (eid, drawn[-1], text)
             else:
                 dot.edge(f"v{index[id(parent)]}", head, id=eid)
+    if pending is not None and layout is not None:
+        _pin_label(dot, layout, drawn, *pending)
     return dot
 
 
-def _clear_of_edge(layout: Layout, eid: str, tail: str, head: str, text: str) -> tuple[float, float]:
-    """Where to pin an edge's label in a frame: where the first layout put it (room was left
-    there), moved up or down just clear of the straight line neato draws from tail to head
-    (the first layout's curve went around the label; the pinned frame's line may not)."""
-    (tx, ty, *_), (hx, hy, *_) = layout.nodes[tail], layout.nodes[head]
-    x, y = layout.labels.get(eid, ((tx + hx) / 2, (ty + hy) / 2))
-    slope = (hy - ty) / (hx - tx) if hx != tx else 0.0
-    line_y = ty + slope * (x - tx)
-    half = 0.5 * len(text) * 6.0  # 10-pt text: about 6 pt a character
-    clear = 8.0 + abs(slope) * half  # half the text's height and a gap, plus the line's rise
-    if abs(y - line_y) < clear:
-        y = line_y + clear if y >= line_y else line_y - clear
-    x0, y0, x1, y1 = layout.bb  # inside the box, or the frame would grow and everything shift
-    x = min(max(x, x0 + half), x1 - half) if x1 - x0 > 2 * half else (x0 + x1) / 2
-    y = min(max(y, y0 + 8.0), y1 - 8.0)
-    return x, y
+def _pin_label(dot, layout: Layout, drawn: list, eid: str, edge: tuple, text: str) -> None:
+    """The highlighted edge's label in a frame: a white box (drawn over the edges) at the free
+    spot nearest the edge's middle, crossed by no edge of the frame (see :mod:`.label_room`)."""
+    def ends(e):
+        tail, head, field = e
+        return label_room.end_point(layout.nodes, tail), label_room.end_point(layout.nodes, head, field)
+
+    x, y = label_room.place_label(layout.nodes, layout.bb, map(ends, drawn), ends(edge), text)
+    w, h = label_room.label_size(text)
+    dot.node(f"{eid}label", text, shape="plaintext", style="filled", fillcolor="white", color="white",
+             fontsize="10", fontcolor=HIGHLIGHT_COLOUR, pos=f"{x},{y}!", margin="0",
+             width=f"{w / 72:.3f}", height=f"{h / 72:.3f}", fixedsize="true")
 
 
 def _edge_text(child: Value, parent: Value, local: float, ran: bool, name, root_name: str) -> str:
