@@ -38,6 +38,8 @@ with, and to test the logic on a machine without CUDA).
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd_engine.tape import ParameterArrays, Tape
 
 from .array_step import array_step, own, supports, unchecked_update
@@ -112,15 +114,15 @@ class CapturedStep:
         self._hyper = _hyper(optimizer)
         # the static buffers: the batch (made at the first call), and the arrays the step
         # updates in place, with their snapshots (restored when a replay's flag is false)
-        self._x = None
+        self._x: Any = None  # torch is optional: its tensors and graphs are Any to the checker
         self._data, self._grad, self._state = held.data, held.grad, dict(held.state)
         self._bk_data, self._bk_grad = torch.empty_like(held.data), torch.empty_like(held.grad)
         self._bk_state = {k: torch.empty_like(a) for k, a in self._state.items()}
-        self._out = None  # (2,) float64: the loss and 1.0 when every flag is true
-        self._graph = None
+        self._out: Any = None  # (2,) float64: the loss and 1.0 when every flag is true
+        self._graph: Any = None
         self._tape_state: dict = {}
         self._warm = 0
-        self._stream = torch.cuda.Stream(device=self._device) if graph else None
+        self._stream: Any = torch.cuda.Stream(device=self._device) if graph else None
 
     @property
     def captured(self) -> bool:
