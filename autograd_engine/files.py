@@ -16,6 +16,22 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"))
 
 
+def writable_target(path: object, who: str) -> Path:
+    """``path`` checked as a place to write one file, before any work: a str or os.PathLike
+    (TypeError), its directory exists (FileNotFoundError), it is not a directory
+    (IsADirectoryError), nor a FIFO, device or socket (:func:`check_writable`); every error
+    names ``who``.  Returns it as a Path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"{who}: the directory {str(target.parent)!r} does not exist")
+    if target.is_dir():
+        raise IsADirectoryError(f"{who}: path {str(target)!r} is a directory; give a file name")
+    check_writable(target, who)  # a FIFO or device node is refused, not replaced
+    return target
+
+
 def check_writable(path: PathLike, who: str = "atomic_write") -> None:
     """Refuse ``path`` as a place to write a file if something other than a regular file (or a
     symlink to one) is already there: renaming over a FIFO or a device node would destroy it

@@ -39,7 +39,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from autograd_engine.files import atomic_write
+from autograd_engine.files import atomic_write, writable_target
 from autograd_engine.rules_js import expression, rules_javascript
 from autograd_engine.teach.player import json_for_script
 
@@ -228,15 +228,9 @@ class TrainingView:
 
     def save(self, path: PathLike) -> Path:
         """Write the page to ``path`` atomically (the old file or the whole new one). Returns it."""
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"TrainingView.save: path must be a str or os.PathLike, got {type(path).__name__}")
-        target = Path(path)
-        if not target.parent.is_dir():
-            raise FileNotFoundError(f"TrainingView.save: the directory {str(target.parent)!r} does not exist")
-        if target.is_dir():
-            raise IsADirectoryError(f"TrainingView.save: path {str(target)!r} is a directory; give a file name")
+        target = writable_target(path, "TrainingView.save")  # before any work: no FIFO or device replaced
         content = self.html.encode("utf-8")
-        atomic_write(target, lambda f: f.write(content))
+        atomic_write(target, lambda f: f.write(content), "TrainingView.save")
         return target
 
 

@@ -83,6 +83,18 @@ def test_render_and_player_save_refuse_a_special_file(special):
         Player({"title": "t", "steps": []}, "<svg/>").save(special)
 
 
+def test_the_training_view_refuses_a_special_file_and_a_bad_path_by_name(special, tmp_path):
+    view = object.__new__(nn.TrainingView)  # save() reads only .html, after its path checks
+    view.html = "<p>page</p>"
+    with pytest.raises(ValueError, match="TrainingView.save: .* not a regular file"):
+        view.save(special)
+    with pytest.raises(FileNotFoundError, match="TrainingView.save: the directory"):
+        view.save(tmp_path / "missing" / "run.html")
+    with pytest.raises(TypeError, match="TrainingView.save: path must be a str or os.PathLike"):
+        view.save(3)
+    assert view.save(tmp_path / "run.html").read_text() == "<p>page</p>"
+
+
 def test_a_directory_is_still_an_is_a_directory_error(tmp_path):
     with pytest.raises(IsADirectoryError, match="nn.save: is a directory"):
         nn.save(nn.MLP(2, [1]), tmp_path)

@@ -39,7 +39,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Union
 
-from ..files import atomic_write
+from ..files import atomic_write, writable_target
 from ..backprop import forward_order
 from ..value import Value
 from .drawable import check_drawable, check_text
@@ -434,9 +434,7 @@ class Player:
     def save(self, path: PathLike) -> Path:
         """Write the page to ``path`` as one self-contained HTML file (atomically: the old file
         or the whole new one, never a part).  Returns the path."""
-        from .viz import _target  # the same checks as render's, before anything is written
-
-        target = _target(path, "Player.save")
+        target = writable_target(path, "Player.save")  # render's checks, before anything is written
         content = self.html.encode("utf-8")
         atomic_write(target, lambda f: f.write(content), "Player.save")
         return target

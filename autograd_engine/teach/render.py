@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Callable, Union
 
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, writable_target
 from .layout import _layout_svg
 from .svg import _colour_fields, _png
 
@@ -54,14 +54,5 @@ def render_graph(obj, path: PathLike | None = None, format: str = "svg") -> byte
 
 
 def _target(path, who: str = "render") -> Path:
-    """``path`` checked as a place to write a file: its directory exists and it is not one, nor
-    a FIFO, device or socket (errors name ``who``)."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{who}: path must be a str or os.PathLike, got {type(path).__name__} {path!r}")
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"{who}: the directory {str(target.parent)!r} does not exist")
-    if target.is_dir():
-        raise IsADirectoryError(f"{who}: path {str(target)!r} is a directory; give a file name")
-    check_writable(target, who)  # a FIFO or device node is refused, not replaced
-    return target
+    """``path`` checked as a place to write a picture (:func:`files.writable_target`)."""
+    return writable_target(path, who)
