@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Callable, NamedTuple, Sequence, Union
+from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
 
 from autograd_engine import Value
 
@@ -188,13 +188,16 @@ class Loss:
 
     ``fn(output, target)`` the loss; ``target(label, nout)`` the target row for a label
     (numbers, one per target input of the tape); ``predict(outputs)`` the class the model's
-    output data (a list of floats) says.
+    output data (a list of floats) says; ``predict_rows(np, outputs)`` the same rule over a
+    (B, k) array of outputs, one class a row (the compiled tape's accuracy; None: ``predict``
+    row by row).  The two sit in one row so that they are read, and tested, together.
     """
 
     name: str
     fn: Callable[..., Value]
     target: Callable[[int, int], list[float]]
     predict: Callable[[list[float]], int]
+    predict_rows: Optional[Callable[[Any, Any], Any]] = None
 
     def __call__(self, output, target) -> Value:
         return self.fn(output, target)
@@ -241,12 +244,15 @@ def _ce_target(label: int, nout: int) -> list[float]:
 
 LOSSES: dict[str, Loss] = {
     # name: per-sample loss, label -> target, output -> predicted class
-    "hinge": Loss("hinge", hinge, _binary_target("hinge", -1.0), lambda y: int(y[0] > 0)),
+    "hinge": Loss("hinge", hinge, _binary_target("hinge", -1.0), lambda y: int(y[0] > 0),
+                  lambda np, o: (o[:, 0] > 0).astype(int)),
     "bce": Loss("bce", binary_cross_entropy_with_logits, _binary_target("bce", 0.0),
-                lambda y: int(y[0] > 0)),
+                lambda y: int(y[0] > 0), lambda np, o: (o[:, 0] > 0).astype(int)),
     "mse": Loss("mse", mse, _mse_target,
-                lambda y: int(y[0] > 0.5) if len(y) == 1 else _argmax(y)),
-    "cross_entropy": Loss("cross_entropy", softmax_cross_entropy, _ce_target, _argmax),
+                lambda y: int(y[0] > 0.5) if len(y) == 1 else _argmax(y),
+                lambda np, o: (o[:, 0] > 0.5).astype(int) if o.shape[1] == 1 else np.argmax(o, axis=1)),
+    "cross_entropy": Loss("cross_entropy", softmax_cross_entropy, _ce_target, _argmax,
+                          lambda np, o: np.argmax(o, axis=1)),  # the first largest, as _argmax
 }
 
 

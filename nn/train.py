@@ -29,7 +29,7 @@ from autograd_engine import Value, no_grad
 from autograd_engine.checks import check_finite_nonnegative
 
 from .data import Dataset, batch_indices
-from .losses import LOSSES, Loss, get_loss, l2 as l2_term, mean
+from .losses import Loss, get_loss, l2 as l2_term, mean
 from .module import Module
 from .optim import DivergenceError, Optimizer
 from .snapshots import Recorder, check_snapshots
@@ -241,7 +241,7 @@ class _Engine:
         losses' conventions, else each row through ``loss.predict``."""
         np = self._np
         outs = _host(np, outs)
-        rule = _PREDICT.get(self.loss.name) if LOSSES.get(self.loss.name) is self.loss else None
+        rule = self.loss.predict_rows
         if rule is None:
             return sum(self.loss.predict(o) == c for o, c in zip(outs.tolist(), labels.tolist()))
         return int((rule(np, outs) == labels).sum())
@@ -317,15 +317,6 @@ class _Engine:
                 total, outs = self._scalar(data)
             value = total.data
         return value, self._correct(outs, data) / len(data)
-
-
-# the built-in losses' predict (nn.losses.LOSSES) over a (B, k) array of outputs
-_PREDICT = {
-    "hinge": lambda np, o: (o[:, 0] > 0).astype(int),
-    "bce": lambda np, o: (o[:, 0] > 0).astype(int),
-    "mse": lambda np, o: (o[:, 0] > 0.5).astype(int) if o.shape[1] == 1 else np.argmax(o, axis=1),
-    "cross_entropy": lambda np, o: np.argmax(o, axis=1),
-}
 
 
 def _outputs_of(y) -> list[Value]:

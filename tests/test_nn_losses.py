@@ -212,3 +212,16 @@ def test_hinge_refuses_0_1_targets_and_fit_converts_labels():
     assert nn.hinge(Value(0.3), 1).data == pytest.approx(0.7)
     assert nn.LOSSES["hinge"].target(0, 1) == [-1.0] and nn.LOSSES["hinge"].target(1, 1) == [1.0]
     assert "refused" in nn.hinge.__doc__
+
+
+@pytest.mark.parametrize("name", sorted(nn.LOSSES))
+def test_a_losss_array_prediction_is_its_prediction_row_by_row(name):
+    """``predict_rows`` (the compiled tape's accuracy) says what ``predict`` says of each row,
+    ties and the thresholds included: the two forms of one rule, in one row of LOSSES."""
+    np = pytest.importorskip("numpy")
+    loss = nn.LOSSES[name]
+    rng = np.random.default_rng(0)
+    for k in ((1,) if name in ("hinge", "bce") else (1, 3)):
+        outs = np.round(rng.normal(size=(200, k)), 1)  # rounded: ties and exact 0 / 0.5 occur
+        outs[:4] = [[0.0] * k, [0.5] * k, [-0.0] * k, [1.0] * k]
+        assert loss.predict_rows(np, outs).tolist() == [loss.predict(row) for row in outs.tolist()]
