@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
+from ..rules import RULES, torch_template
 from ..value import Value
 from .naming import node_names  # noqa: F401  (public here since the walk-through first named nodes)
 
@@ -215,10 +216,6 @@ def format_steps(steps: Iterable[Step], fmt: str = "text") -> str:
     return text_table(STEP_HEADER, rows, align=STEP_ALIGN)
 
 
-_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "vpow": "**"}
-_SWAPPED = {"rsub": "-", "rdiv": "/", "rpow": "**"}  # k - x, k / x, a ** x: operands are (x, k)
-
-
 def definition(v: Value, names: dict[Value, str] | None = None) -> str:
     """How node v was computed, in expression syntax over its operands' names: ``v1 * v2``
     (names from ``names``, else the operands' labels); ``""`` for a leaf."""
@@ -233,10 +230,10 @@ def definition(v: Value, names: dict[Value, str] | None = None) -> str:
         return number(o)
 
     ops = [show(o) for o in v.operands]
-    if v.op in _INFIX:
-        return f"{ops[0]} {_INFIX[v.op]} {ops[1]}"
-    if v.op in _SWAPPED:
-        return f"{ops[1]} {_SWAPPED[v.op]} {ops[0]}"
-    if v.op == "neg":
-        return f"-{ops[0]}"
+    rule = RULES.get(v.op)
+    if rule is not None and len(rule.args) == len(ops):
+        template = torch_template(rule)
+        if template and "torch" not in template and "." not in template:
+            # an operator (x * y, k - x, a ** x, -x): its row's PyTorch expression is Python's too
+            return template.format(**dict(zip(rule.args, ops)))
     return f"{v.op}({', '.join(ops)})"
