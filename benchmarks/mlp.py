@@ -206,7 +206,7 @@ def cell(sizes, B: int, reps: int, torch, progress=None) -> dict:
     losses = {name: [s["loss"] for s in ss] for name, ss in samples.items()}
     tape = run["tape"].tape
     row = {"model": list(sizes), "batch": B, "parameters": len(tape.parameters),
-           "ops_per_sample": len(tape), "groups": tape.groups, "reps": reps,
+           "ops_per_sample": len(tape), "groups": tape.n_groups, "reps": reps,
            "compile_s": run["tape"].compile_s, "first_bind_s": run["tape"].bind_s,
            "step_s": {name: median(ts) for name, ts in t.items()}, "times": t,
            "loss_max_rel_diff_vs_tape": {

@@ -74,7 +74,7 @@ class CapturedStep:
                  *, reduction: str = "mean", warmup: int = 3, graph: bool = True) -> None:
         if not isinstance(tape, Tape):
             raise TypeError(f"{WHO}: need a compiled Tape, got {type(tape).__name__}")
-        ops = tape._ops_impl
+        ops = tape._backend
         where = getattr(ops, "device", "cpu")
         if tape.backend != "torch" or (graph and ops.device.type != "cuda"):
             raise ValueError(

@@ -46,7 +46,7 @@ def test_an_mlp_replays_as_a_few_array_ops_not_one_per_node():
     _, fn, n = mlp_loss((2, 16, 16, 1))
     tape = compile(fn, n)
     # dot, relu, dot, relu, dot (the layers), hinge's mul/rsub/relu, the L2 dot/mul/add
-    assert len(tape) == 71 and tape.groups <= 11
+    assert len(tape) == 71 and tape.n_groups <= 11
 
 
 def test_the_layer_dot_is_a_matrix_product_of_the_weight_rows(monkeypatch):
@@ -110,7 +110,7 @@ def test_graphs_of_every_shape_equal_the_scalar_engine(name):
     got_out, got_grads = tape_run(tape, X)
     assert_close(got_out, want_out, rel=1e-12, abs_=1e-14)
     assert_close(got_grads, want_grads, rel=1e-12, abs_=1e-14)
-    assert tape.groups < len(tape) or name == "mixed kinds"  # one node of each op there
+    assert tape.n_groups < len(tape) or name == "mixed kinds"  # one node of each op there
 
 
 @settings(max_examples=40, deadline=None)

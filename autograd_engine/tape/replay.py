@@ -29,7 +29,7 @@ class Tape:
     """A compiled per-sample graph: ``forward(X)`` over a batch, ``backward(reduction)``.
 
     Made by :func:`compile`.  ``parameters`` lists the linked parameter Values (in the order
-    of :meth:`parameter_data`); ``len(tape)`` is the number of op nodes, ``tape.groups`` the
+    of :meth:`parameter_data`); ``len(tape)`` is the number of op nodes, ``tape.n_groups`` the
     number of array ops one forward pass makes.
     """
 
@@ -37,9 +37,9 @@ class Tape:
         self.n_inputs = n_inputs
         self.parameters: list[Value] = layout.params
         self.backend = ops.name
-        self._ops_impl = ops
+        self._backend = ops
         self._layout = layout
-        self._ops = layout.ops
+        self._node_ops = layout.ops
         self._groups = layout.groups
         self._rules = [RULES[g.op].fn for g in layout.groups]
         self._P = len(layout.params)
@@ -64,7 +64,7 @@ class Tape:
 
     def __len__(self) -> int:
         """The number of op nodes on the tape."""
-        return len(self._ops)
+        return len(self._node_ops)
 
     def __repr__(self) -> str:
         return (f"Tape({self.n_inputs} inputs, {len(self.parameters)} parameters, "
@@ -73,19 +73,21 @@ class Tape:
     @property
     def ops(self) -> list[str]:
         """The op of every node, in topological order (a node after its operands)."""
-        return list(self._ops)
+        return list(self._node_ops)
 
     @property
-    def groups(self) -> int:
+    def n_groups(self) -> int:
         """How many array ops one forward pass makes (groups of same-op, same-depth nodes)."""
         return len(self._groups)
+
+    groups = n_groups  # the older name of the count, kept for the callers that read it
 
     # ---- binding rows to arrays for one batch size ----------------------------------------
     def _bind(self, B: int) -> None:
         """Allocate V and G for batch size B and pre-build every group's operand views,
         gathers and gradient scatters, so the forward and backward loops do no lookups
         (rebuilt only when B changes)."""
-        L, xp = self._layout, self._ops_impl
+        L, xp = self._layout, self._backend
         V = xp.zeros((L.n_var, B))
         G = xp.zeros((L.n_var, B))
         for kind, row, x in L.consts:
@@ -134,7 +136,7 @@ class Tape:
 
     def _reader(self, opd, k: int, B: int, stores):
         """An operand of a group: (a fixed value or view, None) or (None, a gather)."""
-        xp = self._ops_impl
+        xp = self._backend
         if opd[0] == "num":
             xs = opd[1]
             if all(x == xs[0] for x in xs):
@@ -178,7 +180,7 @@ class Tape:
     def _scatter(self, opd, g: Group, B: int, stores, written: dict, zero):
         """The backward handler of one operand position of group g, or None (a number, or
         only inputs and constants, whose gradients no one reads)."""
-        xp = self._ops_impl
+        xp = self._backend
         k = len(g.nodes)
         Bn = B if g.kind == "V" else 1
         dead = self._layout.dead
@@ -240,7 +242,7 @@ class Tape:
 
         Reads every parameter's current ``.data``; keeps the local gradients for backward.
         """
-        xp = self._ops_impl
+        xp = self._backend
         X = self._check_batch(X)
         self._locals = None  # until this forward completes, there is nothing to backward
         B = X.shape[0]
@@ -279,7 +281,7 @@ class Tape:
         """A forward pass had a non-finite result: replay it checking each group at once, so
         the error names the op and the first failing sample (or the batch entry)."""
         self._locals = None
-        self._check_batch_values(self._ops_impl.to_numpy(X))
+        self._check_batch_values(self._backend.to_numpy(X))
         self._replay_forward(None)
         raise ValueError("Tape.forward: a result was not finite, and replaying the pass did "
                          "not show where (the work arrays changed since)")
@@ -289,7 +291,7 @@ class Tape:
         gradients per group.  The matrix products (and, on torch, every group) are checked
         for non-finite results: at once (``flags`` None: the error names the op and the
         first failing sample), or by appending a device-side flag to ``flags``."""
-        xp = self._ops_impl
+        xp = self._backend
         M = xp.math
         locs: list = [None] * len(self._groups)
         with xp.errstate():
@@ -327,7 +329,7 @@ class Tape:
         if not spots:
             raise ValueError("Tape.watched: fn watches no Values (return (scalar, [values]) "
                              "from fn to watch some)")
-        xp, B = self._ops_impl, self._B
+        xp, B = self._backend, self._B
         if all(kind == "V" for kind, _ in spots):
             if self._watch_rows is None:
                 self._watch_rows = xp.index([row for _, row in spots])
@@ -344,7 +346,7 @@ class Tape:
         the tape's device (a tensor already there is used as it is, no host copy)."""
         n = self.n_inputs
         want = f"X must be numbers of shape (batch, {n}), one row per sample"
-        xp = self._ops_impl
+        xp = self._backend
         if self.backend == "torch" and isinstance(X, xp.ndarray):
             return xp.as_batch(X, n, want)  # finiteness: checked with the pass, on the device
         if isinstance(X, getattr(xp, "ndarray", ())) and xp.name == "torch":
@@ -380,7 +382,7 @@ class Tape:
 
     def _domain_error(self, gi: int, args, cause: BaseException | None) -> ValueError:
         """Find the first failing sample (and node) of group gi and say what the op needs."""
-        xp = self._ops_impl
+        xp = self._backend
         g = self._groups[gi]
         rule, op = RULES[g.op], g.op
         k, B = len(g.nodes), self._V.shape[1]
@@ -430,7 +432,7 @@ class Tape:
             raise ValueError(f"Tape.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         if self._locals is None:
             raise RuntimeError("Tape.backward: call forward(X) first")
-        xp = self._ops_impl
+        xp = self._backend
         B = self._B
         self._zero_gradients(reduction, B)
         locs = self._locals
@@ -507,7 +509,7 @@ class Tape:
 
     def _replay_backward(self, locs: list) -> None:
         """Every group in reverse order: its operands' contributions, ∂L/∂z · ∂z/∂x."""
-        xp = self._ops_impl
+        xp = self._backend
         with xp.errstate():
             for gi, gview, gidx, gstore, handlers in self._bwd:
                 g_ = gview if gview is not None else gstore[gidx]
@@ -525,8 +527,8 @@ class Tape:
         noted as a device-side flag during a pass, checked at once when it is replayed."""
         flags = self._grad_flags
         if flags is not None:
-            flags.append(self._ops_impl.finite_flag(c))
-        elif not self._ops_impl.all_finite(c):
+            flags.append(self._backend.finite_flag(c))
+        elif not self._backend.all_finite(c):
             raise FloatingPointError("a non-finite gradient")
 
     def _refuse_gradient(self, d: np.ndarray, new: np.ndarray):
@@ -551,21 +553,21 @@ class Tape:
         current.  :meth:`detach` goes back to reading and writing the Values."""
         if not isinstance(arrays, ParameterArrays):
             raise TypeError(f"Tape.attach: need ParameterArrays, got {type(arrays).__name__}")
-        if arrays.ops is not self._ops_impl:
+        if arrays.ops is not self._backend:
             raise ValueError(f"Tape.attach: the arrays live on {arrays.ops.name} "
                              f"({getattr(arrays.ops, 'device', 'cpu')}), the tape on "
-                             f"{self.backend} ({getattr(self._ops_impl, 'device', 'cpu')})")
+                             f"{self.backend} ({getattr(self._backend, 'device', 'cpu')})")
         pos = arrays.positions(self.parameters, "Tape.attach")
         identity = len(pos) == len(arrays) and bool((pos == np.arange(len(pos))).all())
         self._arrays = arrays
-        self._arrays_idx = None if identity else self._ops_impl.index(pos)
+        self._arrays_idx = None if identity else self._backend.index(pos)
         self._data = self._grad = self._grad_array = None
 
     def hold_parameters(self, params=None) -> ParameterArrays:
         """New :class:`ParameterArrays` of ``params`` (default: this tape's parameters) on
         this tape's backend and device, read from the Values now, and attach to them."""
         arrays = ParameterArrays(self.parameters if params is None else params,
-                                 self._ops_impl)
+                                 self._backend)
         self.attach(arrays)
         return arrays
 
@@ -587,7 +589,7 @@ class Tape:
         if self._arrays is not None:
             a = self._arrays.data if self._arrays_idx is None \
                 else self._arrays.data[self._arrays_idx]
-            return self._ops_impl.to_numpy(a).copy()
+            return self._backend.to_numpy(a).copy()
         if fresh or self._data is None:
             return np.fromiter(map(self._get_data, self.parameters), np.float64, self._P)
         return self._data.copy()
@@ -597,7 +599,7 @@ class Tape:
         into the held gradient), as one array (equal to ``[p.grad ...]`` when the grads were
         zero before it)."""
         if self._grad_array is not None:
-            return self._ops_impl.to_numpy(self._grad_array).copy()
+            return self._backend.to_numpy(self._grad_array).copy()
         g = self._grad
         if g is None:
             raise RuntimeError("Tape.parameter_grad: call backward() first")
@@ -622,7 +624,7 @@ class Tape:
             raise ValueError(f"Tape.assign_parameters: value {a[i]} for parameter {i} "
                              f"({self.parameters[i]!r}) is not finite; nothing changed")
         if self._arrays is not None:
-            new = self._ops_impl.from_numpy(a)
+            new = self._backend.from_numpy(a)
             if self._arrays_idx is None:
                 self._arrays.data[...] = new
             else:
