@@ -480,7 +480,7 @@ def _call(f: Callable, leaves: list, who: str):
 
 def _output(out, name: str, who: str) -> Value:
     if isinstance(out, Value):
-        if out._a is None and out.op:
+        if computed_under_no_grad(out):  # its message names f, not the node
             raise ValueError(f"{who}: {name} computed its output under no_grad(), so it has no graph")
         return out
     if isinstance(out, Real) and not isinstance(out, bool):
