@@ -15,9 +15,10 @@ as ``steps``), summing ∂C/∂x += ∂C/∂z · ∂z/∂x from the seed 1.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-from autograd_engine.teach.player import MAX_NODES, player_data
+from autograd_engine.teach.player import MAX_NODES, _four, player_data
 from autograd_engine.value import Value
 
 __all__ = ["sample_graph", "sample_root", "MAX_GRAPH_NODES"]
@@ -58,16 +59,36 @@ def _locals(v: Value) -> list[list[int]]:
     return out
 
 
+_TEXT = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
+_NUMBER = re.compile(r"(?<![\w\[\].#&])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w\]])")
+
+
+def _symbolic(svg: str, names: dict[str, str]) -> str:
+    """The stand-in inputs and targets in the picture's op records and constant boxes written as
+    x1, x2, t1 … (a node's own data and grad fields the page rewrites with its numbers)."""
+    def text(m):
+        if 'data-field="data"' in m.group(1) or 'data-field="grad"' in m.group(1):
+            return m.group(0)
+        return m.group(1) + _NUMBER.sub(lambda n: names.get(n.group(0), n.group(0)), m.group(2)) + m.group(3)
+    return _TEXT.sub(text, svg)
+
+
 def sample_graph(model, loss, nin: int, nout: int, max_nodes: int = MAX_GRAPH_NODES) -> tuple[Optional[dict], str, str]:
     """(the structure, the SVG, a note) of one sample's graph; the structure is None with a note
     saying why when the graph has more than ``max_nodes`` Values (or 4 × as many edges), or
     when there is no Graphviz to lay it out (the [viz] extra)."""
     params = model.parameters()
     saved = [p.data for p in params]
-    xs = [float(i) + 0.25 for i in range(nin)]  # fresh float objects: operands are told by identity
-    ts = [float(v) + 0.0 for v in loss.target(0, nout)]  # class 0: every built-in loss takes it
+    # stand-ins: fresh float objects (operands are told by identity) whose text is found nowhere
+    # else in the picture, so that it can name them x1, x2, t1 (the page's numbers change)
+    xs = [float(f"{0.3719 + 0.001 * i:.4f}") for i in range(nin)]
+    ts = [float(f"{0.6173 + 0.001 * j:.4f}") for j in range(nout)]
     try:
-        root = sample_root(model, loss, list(xs), list(ts))
+        try:
+            root = sample_root(model, loss, list(xs), list(ts))
+        except ValueError:  # hinge takes only t = ±1
+            ts = [float(v) + 0.0 for v in loss.target(0, nout)]
+            root = sample_root(model, loss, list(xs), list(ts))
         try:
             data = player_data(root, max_nodes=max_nodes, title="C")
         except ValueError as e:
@@ -109,7 +130,8 @@ def sample_graph(model, loss, nin: int, nout: int, max_nodes: int = MAX_GRAPH_NO
             try:
                 from autograd_engine.teach.player import layout_svg
 
-                svg = layout_svg(root, data)
+                svg = _symbolic(layout_svg(root, data), {**{_four(v): f"x{i + 1}" for i, v in enumerate(xs)},
+                                                         **{_four(v): f"t{j + 1}" for j, v in enumerate(ts)}})
             except (ImportError, RuntimeError, OSError) as e:
                 return None, "", f"Laying out this sample's scalar graph needs Graphviz (the [viz] extra): {e}"
             if len(_LAYOUTS) > 8:

@@ -535,3 +535,17 @@ def test_a_graph_too_big_to_step_keeps_the_python_hint(open_view):
     note = page.page.text_content("#graph-note")
     assert "more than the 300" in note and "view.player(0, [" in note
     assert not page.page.is_visible("#graph-open") and page.js("() => window.trainingView.graph(0, [0, 0], [1])") is None
+
+
+def test_without_graphviz_the_page_keeps_the_python_call(monkeypatch):
+    import autograd_engine.teach.player as player
+    from nn import training_graph
+
+    def no_layout(*a, **k):
+        raise ImportError("no Graphviz found")
+    monkeypatch.setattr(player, "layout_svg", no_layout)
+    monkeypatch.setattr(training_graph, "_LAYOUTS", {})
+    model, train, val, h = run(sizes=(2, [3, 1]), epochs=2, k=2)
+    view = nn.training_view(model, train, h)
+    assert view.data["graph"] is None and "Graphviz" in view.data["graph_note"]
+    assert [p.data for p in model.parameters()] == h.snapshots[-1]["params"]  # the model is left as it was

@@ -258,8 +258,8 @@
     cell(tr, `∂C/∂${chosenName()} = ${how}`, true); cell(tr, num(g));
     tr.id = "detail-grad";
     table.appendChild(tr);
-    $("detail-more").textContent = `One step further, this sample's scalar graph edge by edge in the backprop player: ` +
-      `view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]) in Python.`;
+    $("detail-more").textContent = `One step further, this sample's scalar graph edge by edge: below` +
+      (GR ? "" : " (too big for the page)") + `, or in the backprop player: view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]) in Python.`;
   }
 
   // ---- one click further: the sample's scalar graph, edge by edge ----------------------------
