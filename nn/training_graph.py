@@ -26,6 +26,7 @@ __all__ = ["sample_graph", "sample_root", "MAX_GRAPH_NODES"]
 MAX_GRAPH_NODES = MAX_NODES
 """The largest sample graph the page carries (the player's own default limit, 300 Values)."""
 
+_WIDE = -1.234e-05  # "-1.234e-05": as wide as a number in 4 significant digits gets
 _LAYOUTS: dict = {}  # structure -> svg: a live view redraws the page often, the layout is the same
 
 
@@ -130,7 +131,12 @@ def sample_graph(model, loss, nin: int, nout: int, max_nodes: int = MAX_GRAPH_NO
             try:
                 from autograd_engine.teach.player import layout_svg
 
-                svg = _symbolic(layout_svg(root, data), {**{_four(v): f"x{i + 1}" for i, v in enumerate(xs)},
+                # every box sized for the widest number it may show at another point or snapshot
+                for v in order:
+                    v.data = _WIDE
+                wide = {**data, "nodes": [{**n, "final": _WIDE} for n in data["nodes"]],
+                        "steps": [{**s, "after": _WIDE} for s in data["steps"]]}
+                svg = _symbolic(layout_svg(root, wide), {**{_four(v): f"x{i + 1}" for i, v in enumerate(xs)},
                                                          **{_four(v): f"t{j + 1}" for j, v in enumerate(ts)}})
             except (ImportError, RuntimeError, OSError) as e:
                 return None, "", f"Laying out this sample's scalar graph needs Graphviz (the [viz] extra): {e}"

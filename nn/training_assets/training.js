@@ -307,7 +307,10 @@
       g.classList.toggle("sending", i === s.child);
       g.classList.toggle("receiving", i === s.parent);
     });
-    document.querySelectorAll("#graph-svg g[data-edge]").forEach(g => g.classList.toggle("active", +g.dataset.edge === s.edge));
+    document.querySelectorAll("#graph-svg g[data-edge]").forEach(g => {
+      g.classList.toggle("active", +g.dataset.edge === s.edge);
+      if (+g.dataset.edge === s.edge && g.scrollIntoView) g.scrollIntoView({block: "nearest", inline: "nearest"});
+    });
   }
 
   // ---- showing a snapshot -------------------------------------------------------------------
