@@ -85,6 +85,8 @@ def sample_graph(model, loss, nin: int, nout: int, max_nodes: int = MAX_GRAPH_NO
     xs = [float(f"{0.3719 + 0.001 * i:.4f}") for i in range(nin)]
     ts = [float(f"{0.6173 + 0.001 * j:.4f}") for j in range(nout)]
     try:
+        for p in params:  # the structure only: the model's own numbers (NaN mid-run, say) are not read
+            p.data = 0.0
         try:
             root = sample_root(model, loss, list(xs), list(ts))
         except ValueError:  # hinge takes only t = ±1

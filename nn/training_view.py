@@ -12,7 +12,8 @@ run into a page (shown inline in a notebook, or ``.save("run.html")``) with
 * a click on the plane: that point's forward pass z_l = W_l a_(l−1) + b_l, a_l = S_l(z_l), its
   loss C, δ_l = ∂C/∂z_l by BP1 (δ_L = ∇_a C ⊙ S′_L(z_L)) and BP2 (δ_l = W_(l+1)ᵀ δ_(l+1) ⊙
   S′_l(z_l)), and ∂C/∂w[l][j][k] = δ_l,j · a_(l−1),k (BP4) — the names and numbers of
-  :func:`nn.layers_backprop.algorithm1`;
+  :func:`nn.layers_backprop.algorithm1`; one click further, that sample's scalar graph stepped
+  edge by edge (:mod:`nn.training_graph`: laid out once, the numbers of ``backward_steps``);
 * a slider that drags the chosen weight or bias (the boundary and the loss move), and a
   prediction mode that asks which way that weight moves next (the sign of −∂C/∂w of the
   training loss) before it reveals the next snapshot, and keeps score.

@@ -549,3 +549,19 @@ def test_without_graphviz_the_page_keeps_the_python_call(monkeypatch):
     view = nn.training_view(model, train, h)
     assert view.data["graph"] is None and "Graphviz" in view.data["graph_note"]
     assert [p.data for p in model.parameters()] == h.snapshots[-1]["params"]  # the model is left as it was
+
+
+def test_the_sample_graphs_names_are_text_never_markup(open_view):
+    pytest.importorskip("graphviz")
+    model, train, val, h = run(sizes=(2, [2, 1]), epochs=2, k=2)
+    model.layers[0].neurons[0].w[0].label = XSS
+    view = nn.training_view(model, train, h)
+    assert XSS not in view.html and XSS in [n["name"] for n in view.data["graph"]["nodes"]]
+    page = open_view(view)
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 40, box["y"] + 40)
+    page.page.click("#graph-open")
+    for _ in range(len(view.data["graph"]["steps"]) - 1):
+        page.page.click("#graph-next")
+    assert XSS in page.page.text_content("#graph-svg") + page.page.text_content("#graph-step")
+    assert page.js("() => window.__pwned === undefined && document.querySelectorAll('#graph-box img').length === 0")
