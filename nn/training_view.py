@@ -12,7 +12,8 @@ run into a page (shown inline in a notebook, or ``.save("run.html")``) with
 * a click on the plane: that point's forward pass z_l = W_l a_(l−1) + b_l, a_l = S_l(z_l), its
   loss C, δ_l = ∂C/∂z_l by BP1 (δ_L = ∇_a C ⊙ S′_L(z_L)) and BP2 (δ_l = W_(l+1)ᵀ δ_(l+1) ⊙
   S′_l(z_l)), and ∂C/∂w[l][j][k] = δ_l,j · a_(l−1),k (BP4) — the names and numbers of
-  :func:`nn.layers_backprop.algorithm1`;
+  :func:`nn.layers_backprop.algorithm1`; one click further, that sample's scalar graph stepped
+  edge by edge (:mod:`nn.training_graph`: laid out once, the numbers of ``backward_steps``);
 * a slider that drags the chosen weight or bias (the boundary and the loss move), and a
   prediction mode that asks which way that weight moves next (the sign of −∂C/∂w of the
   training loss) before it reveals the next snapshot, and keeps score.
@@ -46,6 +47,7 @@ from autograd_engine.teach.player import json_for_script
 from .data import Dataset
 from .layers_backprop import ACTIVATION_RULES, _layers_of, network
 from .losses import LOSS_FORMULAS, get_loss
+from .training_graph import sample_graph
 from . import train as _train
 from .train import History
 
@@ -141,6 +143,7 @@ def training_data(model, train, history: History, val=None, loss=None, title: Op
         return None if d is None else {"X": [_finite_list(x, "a point") for x in d.X], "y": [int(c) for c in d.y]}
 
     every = train.X + (val.X if val else [])
+    graph, svg, note = sample_graph(model, L, nin, nout)
     return {
         "version": 1,
         "title": title if title is not None else f"{type(model).__name__}{list(net.sizes)} learning ({L.name})",
@@ -148,6 +151,7 @@ def training_data(model, train, history: History, val=None, loss=None, title: Op
         "predict": _predict_kind(L.name, nout), "classes": classes, "targets": targets,
         "plane": _plane(every) if nin == 2 else None,
         "train": points(train), "val": points(val), "snapshots": records,
+        "graph": graph, "graph_note": note, "graph_svg": svg,
     }
 
 
@@ -170,9 +174,11 @@ def _asset(name: str) -> str:
 def page(data: dict) -> str:
     """The self-contained page: template, CSS, the generated calculus, the view's script, data."""
     generated = rules_javascript() + losses_javascript()
+    shown = {key: v for key, v in data.items() if key != "graph_svg"}  # the SVG goes in as markup, once
     parts = {"TITLE": html.escape(data["title"]), "CSS": _asset("training.css"), "GENERATED": generated,
-             "JS": _asset("training.js"), "DATA": json_for_script(data)}
-    return re.sub(r"\{\{(TITLE|CSS|GENERATED|JS|DATA)\}\}", lambda m: parts[m.group(1)], _asset("training.html"))
+             "JS": _asset("sample_graph.js") + "\n" + _asset("training.js"), "DATA": json_for_script(shown),
+             "SVG": data.get("graph_svg") or ""}
+    return re.sub(r"\{\{(TITLE|CSS|GENERATED|JS|DATA|SVG)\}\}", lambda m: parts[m.group(1)], _asset("training.html"))
 
 
 class TrainingView:

@@ -463,3 +463,105 @@ def test_the_edges_show_each_weights_gradient_at_the_clicked_point(open_view):
     widths = page.js("() => [...document.querySelectorAll('#edges line')].map(e => +e.getAttribute('stroke-width'))")
     grads = [abs(g) for row in got["dW"][1] for g in row] + [abs(g) for row in got["dW"][2] for g in row]
     assert widths.index(max(widths)) == grads.index(max(grads))  # the widest edge carries the largest |∂C/∂w|
+
+
+@pytest.mark.parametrize("loss, sizes, kw", [("hinge", (2, [3, 1]), {}), ("cross_entropy", (2, [3, 2]), {"activation": "tanh"}),
+                                              ("mse", (2, [2, 2, 1]), {}), ("bce", (2, [3, 1]), {"activation": "sigmoid"})])
+def test_the_pages_scalar_graph_steps_are_backward_steps_edge_by_edge(open_view, loss, sizes, kw):
+    pytest.importorskip("graphviz")
+    from autograd_engine.teach.walkthrough import backward_steps
+    from nn.training_graph import sample_root
+
+    model, train, val, h = run(sizes=sizes, loss=loss, epochs=4, k=3, **kw)
+    view = nn.training_view(model, train, h, val=val)
+    assert view.data["graph"] is not None and view.data["graph_svg"].startswith("<svg")
+    page = open_view(view)
+    L = LOSSES[loss]
+    for k in (0, len(h.snapshots) - 1):
+        for (x, label) in [(train.X[0], train.y[0]), ([0.3, -0.6], 1)]:
+            t = L.target(label, model.nout)
+            got = page.js("([k, x, t]) => window.trainingView.graph(k, x, t)", [k, x, t])
+            player = view.player(k, x, label)  # the player's own names and order
+            assert [n["name"] for n in player.data["nodes"]] == got["names"]
+            for p, v in zip(model.parameters(), h.snapshots[k]["params"]):
+                p.data = v
+            root = sample_root(model, L, x, t)
+            want = list(backward_steps(root))
+            assert len(want) == len(got["steps"]) == len(player.data["steps"])
+            names = dict(zip(_order(root), got["names"]))  # the same structure: forward order, node by node
+            for w, g in zip(want, got["steps"]):
+                assert (names[w.node], names[w.parent]) == (g["node"], g["parent"])
+                for key in ("upstream", "local", "contribution", "parent_grad"):
+                    assert math.isclose(getattr(w, key), g[key], rel_tol=1e-12, abs_tol=1e-12), (key, w, g)
+            assert math.isclose(root.data, got["values"][-1], rel_tol=1e-12, abs_tol=1e-12)
+            sample = page.js("([k, x, t]) => window.trainingView.sample(k, x, t)", [k, x, t])
+            final = dict(zip(got["names"], got["grad"]))
+            for l in range(1, len(sample["dW"])):
+                for j, row in enumerate(sample["dW"][l]):
+                    assert math.isclose(final[f"z[{l}][{j + 1}]"], sample["delta"][l][j], abs_tol=1e-12)
+                    for q, d in enumerate(row):
+                        assert math.isclose(final[f"w[{l}][{j + 1}][{q + 1}]"], d, rel_tol=1e-12, abs_tol=1e-12)
+    # one click further, in the page: the step text and the active edge follow next/prev
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 60, box["y"] + 70)
+    assert page.page.is_visible("#graph-open") and not page.page.is_visible("#graph-svg")
+    page.page.click("#graph-open")
+    page.page.click("#graph-next")
+    page.page.click("#graph-next")
+    state = page.js("() => window.trainingView.state()")
+    assert state["graphOpen"] and state["graphStep"] == 2
+    got = page.js("([k, x, t]) => window.trainingView.graph(k, x, t)", [state["k"], state["point"]["x"], state["point"]["t"]])
+    s = got["steps"][2]
+    text = page.page.text_content("#graph-step")
+    assert text.startswith(f"{s['node']} sends to {s['parent']}: ") and page.page.text_content("#graph-count") == f"step 3/{len(got['steps'])}"
+    active = page.js("() => [...document.querySelectorAll('#graph-svg g.active')].map(g => g.dataset.edge)")
+    assert active == [str(view.data["graph"]["steps"][2])]
+    page.page.click("#graph-prev")
+    assert page.js("() => window.trainingView.state().graphStep") == 1
+
+
+def _order(root):
+    from autograd_engine.backprop import forward_order
+    return forward_order(root)
+
+
+def test_a_graph_too_big_to_step_keeps_the_python_hint(open_view):
+    model, train, val, h = run(sizes=(2, [16, 16, 1]), epochs=2, k=2)
+    view = nn.training_view(model, train, h)
+    assert view.data["graph"] is None and "more than the 300" in view.data["graph_note"]
+    page = open_view(view)
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 30, box["y"] + 30)
+    note = page.page.text_content("#graph-note")
+    assert "more than the 300" in note and "view.player(0, [" in note
+    assert not page.page.is_visible("#graph-open") and page.js("() => window.trainingView.graph(0, [0, 0], [1])") is None
+
+
+def test_without_graphviz_the_page_keeps_the_python_call(monkeypatch):
+    import autograd_engine.teach.player as player
+    from nn import training_graph
+
+    def no_layout(*a, **k):
+        raise ImportError("no Graphviz found")
+    monkeypatch.setattr(player, "layout_svg", no_layout)
+    monkeypatch.setattr(training_graph, "_LAYOUTS", {})
+    model, train, val, h = run(sizes=(2, [3, 1]), epochs=2, k=2)
+    view = nn.training_view(model, train, h)
+    assert view.data["graph"] is None and "Graphviz" in view.data["graph_note"]
+    assert [p.data for p in model.parameters()] == h.snapshots[-1]["params"]  # the model is left as it was
+
+
+def test_the_sample_graphs_names_are_text_never_markup(open_view):
+    pytest.importorskip("graphviz")
+    model, train, val, h = run(sizes=(2, [2, 1]), epochs=2, k=2)
+    model.layers[0].neurons[0].w[0].label = XSS
+    view = nn.training_view(model, train, h)
+    assert XSS not in view.html and XSS in [n["name"] for n in view.data["graph"]["nodes"]]
+    page = open_view(view)
+    box = page.page.locator("#plane").bounding_box()
+    page.page.mouse.click(box["x"] + 40, box["y"] + 40)
+    page.page.click("#graph-open")
+    for _ in range(len(view.data["graph"]["steps"]) - 1):
+        page.page.click("#graph-next")
+    assert XSS in page.page.text_content("#graph-svg") + page.page.text_content("#graph-step")
+    assert page.js("() => window.__pwned === undefined && document.querySelectorAll('#graph-box img').length === 0")

@@ -258,8 +258,59 @@
     cell(tr, `∂C/∂${chosenName()} = ${how}`, true); cell(tr, num(g));
     tr.id = "detail-grad";
     table.appendChild(tr);
-    $("detail-more").textContent = `One step further, this sample's scalar graph edge by edge in the backprop player: ` +
-      `view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]) in Python.`;
+    $("detail-more").textContent = `One step further, this sample's scalar graph edge by edge: below` +
+      (GR ? "" : " (too big for the page)") + `, or in the backprop player: view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]) in Python.`;
+  }
+
+  // ---- one click further: the sample's scalar graph, edge by edge ----------------------------
+  // the graph's structure and picture come from Python (the player's layout); the numbers from
+  // SampleGraph.run (RULES, in backward_steps' order) at this point and these parameters
+  const GR = D.graph;
+  let graphOpen = false, graphStep = 0;
+  const svgNode = i => document.querySelector(`#graph-svg g[data-node="${i}"]`);
+  function drawGraph(p) {
+    const box = $("graph-box");
+    box.hidden = !point;
+    if (!point) return;
+    if (!GR) {
+      $("graph-open").hidden = $("graph-prev").hidden = $("graph-next").hidden = true;
+      $("graph-note").textContent = `${D.graph_note}. In Python: view.player(${k}, [${point.x.join(", ")}], [${point.t.join(", ")}]).`;
+      return;
+    }
+    $("graph-prev").hidden = $("graph-next").hidden = !graphOpen;
+    $("graph-svg").hidden = !graphOpen;
+    $("graph-open").textContent = graphOpen ? "hide the scalar graph ▾" : "step through this sample's scalar graph ▸";
+    $("graph-note").textContent = graphOpen ? `C at snapshot ${k + 1} for x = (${point.x.map(num).join(", ")}), t = (${point.t.map(num).join(", ")}): ` +
+      `${GR.nodes.length} Values, ${GR.steps.length} backward steps (∂C/∂x += ∂C/∂z · ∂z/∂x, edge by edge).` : "";
+    if (!graphOpen) { $("graph-step").textContent = ""; $("graph-count").textContent = ""; return; }
+    const r = SampleGraph.run(GR, p, point.x, point.t), n = r.steps.length;
+    graphStep = Math.max(0, Math.min(n - 1, graphStep));
+    const s = r.steps[graphStep], e = GR.edges[s.edge], z = GR.nodes[s.child], x = GR.nodes[s.parent];
+    $("graph-count").textContent = `step ${graphStep + 1}/${n}`;
+    $("graph-prev").disabled = graphStep === 0; $("graph-next").disabled = graphStep === n - 1;
+    $("graph-step").replaceChildren();
+    const line = text => { const d = document.createElement("div"); d.textContent = text; $("graph-step").appendChild(d); };
+    line(`${z.name} sends to ${x.name}: ∂C/∂${x.name} += ∂C/∂${z.name} · ∂${z.name}/∂${x.name} = ${num(s.upstream)} · ${num(s.local)} = ${num(s.contribution)}`);
+    line(`${e.words}: ∂z/∂${e.arg} = ${e.formula} = ${num(s.local)}`);
+    line(`∂C/∂${x.name}: ${num(s.before)} → ${num(s.after)}`);
+    // the picture: every node's value, gradients so far, the active edge
+    const sofar = new Array(GR.nodes.length).fill(0.0), got = new Array(GR.nodes.length).fill(false);
+    sofar[GR.root] = 1.0; got[GR.root] = true;
+    for (let q = 0; q <= graphStep; q++) { sofar[r.steps[q].parent] = r.steps[q].after; got[r.steps[q].parent] = true; }
+    const four = v => String(Number((v + 0.0).toPrecision(4)));
+    GR.nodes.forEach((_, i) => {
+      const g = svgNode(i);
+      if (!g) return;
+      const dt = g.querySelector('text[data-field="data"]'), gt = g.querySelector('text[data-field="grad"]');
+      if (dt) dt.textContent = `data ${four(r.values[i])}`;
+      if (gt) gt.textContent = got[i] ? `grad ${four(sofar[i])}` : "grad —";
+      g.classList.toggle("sending", i === s.child);
+      g.classList.toggle("receiving", i === s.parent);
+    });
+    document.querySelectorAll("#graph-svg g[data-edge]").forEach(g => {
+      g.classList.toggle("active", +g.dataset.edge === s.edge);
+      if (+g.dataset.edge === s.edge && g.scrollIntoView) g.scrollIntoView({block: "nearest", inline: "nearest"});
+    });
   }
 
   // ---- showing a snapshot -------------------------------------------------------------------
@@ -282,6 +333,7 @@
     $("weight-grad").textContent = `∂C/∂${chosenName()} over the training set = ${num(b.grad)}`;
     $("reset").disabled = Object.keys(edits).length === 0;
     drawDetail(N);
+    drawGraph(p);
   }
   function show(i) {
     const n = Math.max(0, Math.min(K - 1, i));
@@ -356,6 +408,9 @@
     note.hidden = false;
     note.textContent = `The plane needs 2 inputs; this model takes ${D.sizes[0]}: curves and diagram only.`;
   }
+  $("graph-open").addEventListener("click", () => { graphOpen = !graphOpen; render(); });
+  $("graph-prev").addEventListener("click", () => { graphStep--; drawGraph(params()); });
+  $("graph-next").addEventListener("click", () => { graphStep++; drawGraph(params()); });
   setupDiagram();
   render();
 
@@ -365,7 +420,15 @@
     grid: () => (grid ? {xs: grid.xs, ys: grid.ys, out: grid.out} : null),
     unit: (l, j) => (grid ? Array.from(grid.units[l][j]) : null),
     show, choose: (l, j, q, bias) => choose({l, j: j - 1, k: q - 1, bias: !!bias}),
-    state: () => ({k, edits: {...edits}, chosen: chosenName(), score: {...score}, point}),
+    state: () => ({k, edits: {...edits}, chosen: chosenName(), score: {...score}, point, graphStep, graphOpen}),
+    // the sample's scalar graph at snapshot s: node names and values, backward_steps' records, final gradients
+    graph: (s, x, t) => {
+      if (!GR) return null;
+      const r = SampleGraph.run(GR, D.snapshots[s].params, x, t), name = i => GR.nodes[i].name;
+      return {names: GR.nodes.map(n => n.name), values: r.values, grad: r.grad,
+              steps: r.steps.map(q => ({node: name(q.child), parent: name(q.parent), upstream: q.upstream, local: q.local,
+                                        contribution: q.contribution, parent_grad: q.after}))};
+    },
   };
   document.body.dataset.ready = "1";
 })();
