@@ -30,12 +30,13 @@ class Group:
     rules ``("nary", kinds, rows)`` with an (n × k) matrix of element kinds and rows.
     """
 
-    __slots__ = ("op", "kind", "level", "nodes", "out", "operands", "keys")
+    __slots__ = ("op", "kind", "level", "nodes", "out", "operands", "keys", "sig")
 
-    def __init__(self, op: str, kind: str, level: int) -> None:
+    def __init__(self, op: str, kind: str, level: int, sig: tuple = ()) -> None:
         self.op, self.kind, self.level = op, kind, level
         self.nodes: list[int] = []
         self.keys: list = []  # per node: its operand keys (filled while grouping)
+        self.sig = sig  # the operands' kinds, the same for all its nodes (while laying out)
         self.out: list[int] = []
         self.operands: list = []
 
@@ -87,7 +88,7 @@ class Layout:
             gkey = (lv, v.op, kind, sig)  # the nodes grouped together
             group = groups.get(gkey)
             if group is None:
-                group = groups[gkey] = Group(v.op, kind, lv)
+                group = groups[gkey] = Group(v.op, kind, lv, sig)
             group.nodes.append(t)
             group.keys.append(keys)
 
@@ -115,11 +116,13 @@ class Layout:
             g.keys = [g.keys[j] for j in perm]
             if g.op in NARY:
                 for gi in range(len(g.keys[0])):
+                    one_kind = len(set(g.sig[gi])) == 1  # then so are its unplaced keys
                     for node_keys in g.keys:
                         new = _unplaced(node_keys[gi], rows)
                         if not new:
                             continue
-                        new_kinds = set(map(kind_of.__getitem__, new))
+                        new_kinds = {g.sig[gi][0]} if one_kind else set(
+                            map(kind_of.__getitem__, new))
                         if len(new_kinds) == 1:  # one block of consecutive rows
                             kd = new_kinds.pop()
                             rows.update(zip(new, range(count[kd], count[kd] + len(new))))
@@ -152,17 +155,12 @@ class Layout:
         def spec(k_):
             return kind_of[k_], rows[k_]
 
-        vkeys = {k_ for k_, kd in kind_of.items() if kd == "V"}
         for g in ordered:
             g.out = [rows[node_id[t]] for t in g.nodes]
             if g.op in NARY:
-                k = len(g.keys)
                 for gi in range(len(g.keys[0])):
-                    n = len(g.keys[0][gi])
-                    flat = list(chain.from_iterable(ks[gi] for ks in g.keys))  # node-major
-                    isv = np.fromiter(map(vkeys.__contains__, flat), bool, k * n)
-                    rws = np.fromiter(map(rows.__getitem__, flat), np.intp, k * n)
-                    g.operands.append(("nary", isv.reshape(k, n).T, rws.reshape(k, n).T))
+                    g.operands.append(("nary",) + _nary_rows([ks[gi] for ks in g.keys],
+                                                             g.sig[gi], rows))
             else:
                 for p in range(len(g.keys[0])):
                     col = [ks[p] for ks in g.keys]
@@ -170,7 +168,7 @@ class Layout:
                         g.operands.append(("num", [c[1] for c in col]))
                     else:
                         g.operands.append((kind_of[col[0]], [rows[c] for c in col]))
-            g.keys = []
+            g.keys, g.sig = [], ()
         self.groups = sorted(ordered, key=lambda g: g.level)  # forward order
         self.params = params
         self.n_var, self.n_inv = count["V"], count["S"]
@@ -257,3 +255,17 @@ def _unplaced(keys: list, rows: dict) -> list:
     if rows.keys().isdisjoint(fresh):
         return list(fresh)
     return [k_ for k_ in fresh if k_ not in rows]
+
+
+def _nary_rows(keys: list[list], kinds: tuple, rows: dict) -> tuple[np.ndarray, np.ndarray]:
+    """One n-ary operand position of a group of k nodes as (n × k) matrices: whether each
+    element varies over the batch, and its row.  The kinds are the group's own (one tuple
+    for all its nodes); nodes that share one sequence (a layer's inputs) share one column."""
+    k, n = len(keys), len(kinds)
+    isv = np.tile(np.fromiter(map("V".__eq__, kinds), bool, n), (k, 1))
+    if all(ks is keys[0] for ks in keys):
+        rws = np.tile(np.fromiter(map(rows.__getitem__, keys[0]), np.intp, n), (k, 1))
+    else:
+        flat = chain.from_iterable(keys)  # node-major
+        rws = np.fromiter(map(rows.__getitem__, flat), np.intp, k * n).reshape(k, n)
+    return isv.T, rws.T
