@@ -70,6 +70,7 @@ class Layout:
         _leaves(leaves, input_pos, shared, kind_of, consts)
         groups: dict[tuple, Group] = {}
         known: dict[int, tuple] = {}  # an n-ary operand sequence's id -> its keys and kinds
+        s_nodes: list[int] = []  # the op nodes of parameters and constants only
 
         for t, v in enumerate(self.op_nodes):
             keys: list[Any]  # per operand: its key (n-ary: the list of its elements' keys)
@@ -84,6 +85,8 @@ class Layout:
                 lv = 1 + max(map(level.get, keys, repeat(0)), default=0)  # a number's key: 0
             kind = "V" if "V" in kinds else "S"
             kind_of[id(v)] = kind
+            if kind == "S":
+                s_nodes.append(id(v))
             level[id(v)] = lv
             gkey = (lv, v.op, kind, sig)  # the nodes grouped together
             group = groups.get(gkey)
@@ -117,8 +120,12 @@ class Layout:
             if g.op in NARY:
                 for gi in range(len(g.keys[0])):
                     one_kind = len(set(g.sig[gi])) == 1  # then so are its unplaced keys
+                    last: list | None = None
                     for node_keys in g.keys:
-                        new = _unplaced(node_keys[gi], rows)
+                        if node_keys[gi] is last:  # the sequence the previous node read
+                            continue
+                        last = node_keys[gi]
+                        new = _unplaced(last, rows)
                         if not new:
                             continue
                         new_kinds = {g.sig[gi][0]} if one_kind else set(
@@ -145,11 +152,10 @@ class Layout:
         pids = list(map(id, params))
         by_level = np.fromiter(map(placed_at.get, pids, repeat(0)), np.intp, len(pids))
         by_row = np.fromiter(map(rows.__getitem__, pids), np.intp, len(pids))
-        params = [params[i] for i in np.lexsort((by_row, by_level)).tolist()]
-        pset = set(pids)
-        # rows were handed out in increasing order, so `rows` lists each kind's keys by row
-        s_keys = [id(v) for v in params] + [k_ for k_ in rows
-                                            if k_ not in pset and kind_of.get(k_) == "S"]
+        params = list(map(params.__getitem__, np.lexsort((by_row, by_level)).tolist()))
+        # then the other S rows (constants, nodes of parameters only: few) in their order
+        others = [k_ for k_ in chain(consts, s_nodes) if kind_of[k_] == "S" and k_ in rows]
+        s_keys = list(map(id, params)) + sorted(others, key=rows.__getitem__)
         rows.update(zip(s_keys, range(len(s_keys))))
 
         def spec(k_):
