@@ -243,7 +243,8 @@ def _nary_keys(operands: tuple, kind_of: dict, consts: dict, level: dict,
                     kind_of[k_] = gk
                     consts[k_] = x
                     ks[i], kinds[i] = k_, gk
-        lv = max(map(level.get, ks, repeat(0)), default=0)  # a leaf's, a number's: 0
+        # a leaf's level, a number's: 0 (most sequences, a neuron's weights, hold no node)
+        lv = 0 if level.keys().isdisjoint(ks) else max(map(level.get, ks, repeat(0)))
         keys.append(ks)
         sig.append(tuple(kinds))
         known[id(grp)] = ks, sig[-1], lv
