@@ -3,7 +3,7 @@ stores (V varies over the batch, S does not)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from typing import Any
@@ -75,6 +75,7 @@ class Layout:
         for t, v in enumerate(self.op_nodes):
             keys: list[Any]  # per operand: its key (n-ary: the list of its elements' keys)
             sig: tuple  # the operands' kinds ("n" a number; n-ary: a tuple per operand)
+            kinds: Iterator[str]  # all of them, flat
             if v.op in NARY:
                 keys, sig, lv = _nary_keys(v.operands, kind_of, consts, level, known)
                 kinds = chain.from_iterable(sig)
