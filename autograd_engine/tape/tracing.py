@@ -5,6 +5,7 @@ return the :class:`~.replay.Tape`."""
 from __future__ import annotations
 
 import random
+from itertools import filterfalse
 from typing import Callable, Sequence
 
 from ..grad_mode import enable_grad
@@ -64,9 +65,9 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
                     "trace_inputs=[row1, row2], two different rows inside fn's domain") from e
     order1, order2 = root1.nodes(), root2.nodes()
     pos1, pos2 = _positions(order1), _positions(order2)
-    # the leaves of both traces: the parameters (fn's own constants are new Values each time)
-    shared = set(map(id, filter(Value.is_leaf, order1))).intersection(
-        map(id, filter(Value.is_leaf, order2)))
+    # the leaves of both traces: the parameters (fn's own constants are new Values each time);
+    # the nodes of both, less the few op nodes (a Value is a leaf in both or in neither)
+    shared = (pos1.keys() & pos2.keys()).difference(map(id, filterfalse(Value.is_leaf, order2)))
     problem = _compare(order1, inputs1, order2, inputs2, shared, pos1, pos2)
     if problem:
         raise ValueError(problem)
