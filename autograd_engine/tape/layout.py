@@ -4,7 +4,7 @@ stores (V varies over the batch, S does not)."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
-from itertools import chain, filterfalse, repeat
+from itertools import chain, compress, filterfalse, repeat
 from operator import attrgetter
 from typing import Any
 
@@ -62,12 +62,13 @@ class Layout:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
         # a key: a Value's id, ("num", x) for a number operand, or ("c", ...) for the
         # constant row of a number inside an n-ary operand
-        kind_of: dict[Hashable, str] = {}  # key -> "V" (varies over the batch) / "S"
-        consts: dict[Hashable, float] = {}  # key -> a constant's value
-        level: dict[int, int] = {}  # an op node's id -> its depth (a leaf's: 0, not stored)
         self.op_nodes: list[Value] = list(filterfalse(Value.is_leaf, order))
         leaves = list(filter(Value.is_leaf, order))
-        _leaves(leaves, input_pos, shared, kind_of, consts)
+        leaf_ids = list(map(id, leaves))
+        kind_of: dict[Hashable, str]  # key -> "V" (varies over the batch) / "S"
+        consts: dict[Hashable, float]  # key -> a constant's value
+        kind_of, consts = _leaves(leaves, leaf_ids, input_pos, shared)
+        level: dict[int, int] = {}  # an op node's id -> its depth (a leaf's: 0, not stored)
         groups: dict[tuple, Group] = {}
         known: dict[int, tuple] = {}  # an n-ary operand sequence's id -> its keys and kinds
         s_nodes: list[int] = []  # the op nodes of parameters and constants only
@@ -99,7 +100,7 @@ class Layout:
         # rows, from the output down
         rows: dict = {id(x): j for j, x in enumerate(inputs)}
         count = {"V": len(inputs), "S": 0}
-        placed_at: dict = {}  # key -> the level of the group that gave it its row
+        s_level: list[int] = []  # S row -> the level of the group that gave it (for params)
         level_now = [0]
 
         def place(keys) -> None:
@@ -107,8 +108,9 @@ class Layout:
                 if k_ not in rows:
                     kd = kind_of[k_]
                     rows[k_] = count[kd]
-                    placed_at[k_] = level_now[0]
                     count[kd] += 1
+                    if kd == "S":
+                        s_level.append(level_now[0])
 
         ordered = sorted(groups.values(), key=lambda g: -g.level)  # stable: first seen first
         node_id = [id(v) for v in self.op_nodes]
@@ -134,8 +136,9 @@ class Layout:
                         if len(new_kinds) == 1:  # one block of consecutive rows
                             kd = new_kinds.pop()
                             rows.update(zip(new, range(count[kd], count[kd] + len(new))))
-                            placed_at.update(dict.fromkeys(new, g.level))
                             count[kd] += len(new)
+                            if kd == "S":
+                                s_level.extend(repeat(g.level, len(new)))
                         else:  # V rows and S rows, each consecutive
                             place([k_ for k_ in new if kind_of[k_] == "V"])
                             place([k_ for k_ in new if kind_of[k_] == "S"])
@@ -149,10 +152,10 @@ class Layout:
         # keep the blocks their groups laid out, the blocks in the order of the graph (the
         # shallowest group's first): a model's first layer first, as model.parameters() and
         # an L2 term over them list them, so both read the parameters as one slice
-        params = [v for v in leaves if id(v) in shared]  # (shared: leaves of both traces)
-        pids = list(map(id, params))
-        by_level = np.fromiter(map(placed_at.get, pids, repeat(0)), np.intp, len(pids))
+        is_param = list(map(shared.__contains__, leaf_ids))  # (shared: leaves of both traces)
+        params, pids = list(compress(leaves, is_param)), list(compress(leaf_ids, is_param))
         by_row = np.fromiter(map(rows.__getitem__, pids), np.intp, len(pids))
+        by_level = np.asarray(s_level, dtype=np.intp)[by_row]
         params = list(map(params.__getitem__, np.lexsort((by_row, by_level)).tolist()))
         # then the other S rows (constants, nodes of parameters only: few) in their order
         others = [k_ for k_ in chain(consts, s_nodes) if kind_of[k_] == "S" and k_ in rows]
@@ -190,24 +193,26 @@ class Layout:
         del self.op_nodes  # the tape keeps no reference to the traced graph
 
 
-def _leaves(leaves: list[Value], input_pos: dict, shared: set, kind_of: dict,
-            consts: dict) -> None:
+def _leaves(leaves: list[Value], ids: list[int], input_pos: dict,
+            shared: set) -> tuple[dict, dict]:
     """The leaves' kinds (an input varies over the batch, a parameter or a constant does
-    not) and the constants' values, set in bulk: a 19k-parameter model has 19k leaves, and
-    a Python statement per leaf was a third of the layout's time."""
+    not) and the constants' values, by id, set in bulk: a 19k-parameter model has 19k
+    leaves, and a Python statement per leaf was a third of the layout's time."""
     if any(map(attrgetter("op"), leaves)):  # a leaf with an op was computed under no_grad()
         for v in leaves:
             if v.op and id(v) not in input_pos:
                 raise ValueError(
                     f"compile: fn computes a Value under no_grad() (op {v.op!r}, data "
                     f"{v.data!r}); the tape cannot replay it: compute it with grad enabled")
-    ids = list(map(id, leaves))
-    kind_of.update(dict.fromkeys(ids, "S"))
+    kind_of: dict[Hashable, str] = dict.fromkeys(ids, "S")
     for x in input_pos:
         if x in kind_of:
             kind_of[x] = "V"
-    consts.update((i, v.data) for i, v in zip(ids, leaves)
-                  if i not in shared and i not in input_pos)
+    consts: dict[Hashable, float] = {}
+    if set(ids).difference(shared, input_pos):  # constants made inside fn (often none)
+        consts.update((i, v.data) for i, v in zip(ids, leaves)
+                      if i not in shared and i not in input_pos)
+    return kind_of, consts
 
 
 def _nary_keys(operands: tuple, kind_of: dict, consts: dict, level: dict,
