@@ -60,11 +60,11 @@ class Layout:
     def __init__(self, order: list[Value], inputs: list[Value], shared: set,
                  watched: Sequence[Value] = ()) -> None:
         input_pos = {id(x): j for j, x in enumerate(inputs)}
-        # a key: a Value's id, ("num", x) for a number operand, or ("c", ...) for the
-        # constant row of a number inside an n-ary operand
         self.op_nodes: list[Value] = list(filterfalse(Value.is_leaf, order))
         leaves = list(filter(Value.is_leaf, order))
         leaf_ids = list(map(id, leaves))
+        # a key: a Value's id, ("num", x) for a number operand, or ("c", ...) for the
+        # constant row of a number inside an n-ary operand
         kind_of: dict[Hashable, str]  # key -> "V" (varies over the batch) / "S"
         consts: dict[Hashable, float]  # key -> a constant's value
         kind_of, consts = _leaves(leaves, leaf_ids, input_pos, shared)
