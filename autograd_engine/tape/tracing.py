@@ -5,6 +5,7 @@ return the :class:`~.replay.Tape`."""
 from __future__ import annotations
 
 import random
+from itertools import filterfalse
 from typing import Callable, Sequence
 
 from ..grad_mode import enable_grad
@@ -63,19 +64,24 @@ def compile(fn: Callable[..., Value], n_inputs: int, *,
                     f"compile: fn fails on placeholder inputs ({e2}); pass "
                     "trace_inputs=[row1, row2], two different rows inside fn's domain") from e
     order1, order2 = root1.nodes(), root2.nodes()
-    leaves1 = {id(v) for v in order1 if v.is_leaf()}
-    shared = {id(v) for v in order2 if v.is_leaf() and id(v) in leaves1}
-    problem = _compare(order1, inputs1, order2, inputs2, shared)
+    pos1, pos2 = _positions(order1), _positions(order2)
+    # the leaves of both traces: the parameters (fn's own constants are new Values each time);
+    # the nodes of both, less the few op nodes (a Value is a leaf in both or in neither)
+    shared = (pos1.keys() & pos2.keys()).difference(map(id, filterfalse(Value.is_leaf, order2)))
+    problem = _compare(order1, inputs1, order2, inputs2, shared, pos1, pos2)
     if problem:
         raise ValueError(problem)
-    _check_watched(order1, watch1, order2, watch2)
+    _check_watched(pos1, watch1, pos2, watch2)
     return Tape(Layout(order2, inputs2, shared, watch2), n_inputs, ops)
 
 
-def _check_watched(order1, watch1: list, order2, watch2: list) -> None:
+def _positions(order: list[Value]) -> dict[int, int]:
+    """Each node's position in ``order``, by id (built once, read by every check)."""
+    return dict(zip(map(id, order), range(len(order))))
+
+
+def _check_watched(pos1: dict, watch1: list, pos2: dict, watch2: list) -> None:
     """The watched Values must be nodes of the graph, the same ones in both traces."""
-    pos1 = {id(v): i for i, v in enumerate(order1)}
-    pos2 = {id(v): i for i, v in enumerate(order2)}
     for j, (a, b) in enumerate(zip(watch1, watch2)):
         if id(b) not in pos2:
             raise ValueError(f"compile: watched Value {j} ({b!r}) is not in the graph of fn's "
@@ -114,19 +120,29 @@ def _trace(fn, row: list[float]) -> tuple[list[Value], Value, list[Value]]:
 
 
 # ---- the two traces must build the same graph ---------------------------------------------------
-def _compare(order1, inputs1, order2, inputs2, shared: set) -> str | None:
+def _compare(order1, inputs1, order2, inputs2, shared: set, pos1: dict,
+             pos2: dict) -> str | None:
     """None when the traces build the same graph, else the message naming the first node
     that differs.  Walks both orders in step: the same op, operands at the same positions
     (or the same parameter objects, or equal numbers) — one pass, no signature lists."""
-    pos1 = {id(v): i for i, v in enumerate(order1)}
-    pos2 = {id(v): i for i, v in enumerate(order2)}
     in1 = {id(x): j for j, x in enumerate(inputs1)}
     in2 = {id(x): j for j, x in enumerate(inputs2)}
+    alike: set[tuple[int, int]] = set()  # ids of n-ary operand sequences found alike
 
     def same_operand(a, b) -> bool:
         if isinstance(a, Value):
             return isinstance(b, Value) and (a is b or pos1[id(a)] == pos2[id(b)])
         return not isinstance(b, Value) and a == b
+
+    def same_sequence(a, b) -> bool:
+        """A layer's neurons share one tuple of inputs: compared once, not per neuron (the
+        tuples live as long as the graphs, so their ids are not reused meanwhile)."""
+        if a == b or (id(a), id(b)) in alike:
+            return True
+        if len(a) == len(b) and all(map(same_operand, a, b)):
+            alike.add((id(a), id(b)))
+            return True
+        return False
 
     for i, (v1, v2) in enumerate(zip(order1, order2)):
         if v1 is v2:
@@ -141,8 +157,7 @@ def _compare(order1, inputs1, order2, inputs2, shared: set) -> str | None:
             o1, o2 = v1.operands, v2.operands
             ok = len(o1) == len(o2)
             if ok and v1.op in NARY:
-                ok = all(a == b or (len(a) == len(b) and all(map(same_operand, a, b)))
-                         for a, b in zip(o1, o2))
+                ok = all(map(same_sequence, o1, o2))
             elif ok:
                 ok = all(map(same_operand, o1, o2))
         if not ok:
