@@ -94,25 +94,23 @@ def tape_trainer(sizes, X, T, backend: str = "numpy"):
     return step
 
 
-def torch_trainer(torch, sizes, X, T):
-    f64 = torch.float64
-    ws = weights(model_of(sizes))
-    Ws = [torch.tensor(W, dtype=f64, requires_grad=True) for W, _ in ws]
-    bs = [torch.tensor(b, dtype=f64, requires_grad=True) for _, b in ws]
+def torch_sgd_step(torch, sizes, Ws, bs):
+    """step_on(X, T) -> loss: one SGD step of the MLP written by hand in PyTorch (a matrix
+    product a layer, autograd, p -= η·p.grad), the same loss as ``per_sample``; shared with
+    ``mlp_gpu.py``, which runs it on a GPU."""
     params = [p for pair in zip(Ws, bs) for p in pair]
-    Xt, Tt = torch.tensor(X, dtype=f64), torch.tensor(T, dtype=f64)
     one = sizes[-1] == 1
 
-    def step(k: int) -> float:
-        h = Xt
+    def step_on(X, T) -> float:
+        h = X
         for i, (W, b) in enumerate(zip(Ws, bs)):
             h = h @ W.T + b
             if i < len(Ws) - 1:
                 h = torch.relu(h)
         if one:
-            data_loss = torch.relu(1 - Tt[:, 0] * h[:, 0]).mean()
+            data_loss = torch.relu(1 - T[:, 0] * h[:, 0]).mean()
         else:
-            data_loss = (torch.logsumexp(h, dim=1) - (Tt * h).sum(dim=1)).mean()
+            data_loss = (torch.logsumexp(h, dim=1) - (T * h).sum(dim=1)).mean()
         loss = data_loss + ALPHA * sum((p * p).sum() for p in params)
         for p in params:
             p.grad = None
@@ -121,6 +119,20 @@ def torch_trainer(torch, sizes, X, T):
             for p in params:
                 p -= LR * p.grad
         return loss.item()
+
+    return step_on
+
+
+def torch_trainer(torch, sizes, X, T):
+    f64 = torch.float64
+    ws = weights(model_of(sizes))
+    Ws = [torch.tensor(W, dtype=f64, requires_grad=True) for W, _ in ws]
+    bs = [torch.tensor(b, dtype=f64, requires_grad=True) for _, b in ws]
+    Xt, Tt = torch.tensor(X, dtype=f64), torch.tensor(T, dtype=f64)
+    step_on = torch_sgd_step(torch, sizes, Ws, bs)
+
+    def step(k: int) -> float:
+        return step_on(Xt, Tt)
 
     return step
 

@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 import nn  # noqa: E402
 from autograd_engine import compile as compile_tape  # noqa: E402
-from mlp import ALPHA, LR, data, model_of, per_sample, weights  # noqa: E402
+from mlp import LR, data, model_of, per_sample, torch_sgd_step, weights  # noqa: E402
 from nn.array_step import array_step  # noqa: E402
 from nn.graph_step import capture_step  # noqa: E402
 from timing import median, paired_ratio  # noqa: E402
@@ -96,34 +96,19 @@ def graph_engine(torch, sizes, device: str):
 
 
 def torch_engine(torch, sizes, device: str):
-    """step(batch) -> loss: the MLP by hand in PyTorch, float64 on ``device``."""
+    """step(batch) -> loss: the MLP by hand in PyTorch, float64 on ``device``
+    (``mlp.torch_sgd_step``, the CPU benchmark's step)."""
     f64 = torch.float64
     ws = weights(model_of(sizes))
     Ws = [torch.tensor(W, dtype=f64, device=device, requires_grad=True) for W, _ in ws]
     bs = [torch.tensor(b, dtype=f64, device=device, requires_grad=True) for _, b in ws]
-    params = [p for pair in zip(Ws, bs) for p in pair]
-    nin, one = sizes[0], sizes[-1] == 1
+    nin = sizes[0]
+    step_on = torch_sgd_step(torch, sizes, Ws, bs)
 
     def step(XT) -> float:
         if not isinstance(XT, torch.Tensor):
             XT = torch.from_numpy(XT).to(device)
-        h, T = XT[:, :nin], XT[:, nin:]
-        for i, (W, b) in enumerate(zip(Ws, bs)):
-            h = h @ W.T + b
-            if i < len(Ws) - 1:
-                h = torch.relu(h)
-        if one:
-            data_loss = torch.relu(1 - T[:, 0] * h[:, 0]).mean()
-        else:
-            data_loss = (torch.logsumexp(h, dim=1) - (T * h).sum(dim=1)).mean()
-        loss = data_loss + ALPHA * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-        return loss.item()
+        return step_on(XT[:, :nin], XT[:, nin:])
     return step
 
 
