@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .checks import computed_under_no_grad, no_graph_error, shown
-
-if TYPE_CHECKING:  # for the annotations only: at run time this module never imports value
-    from .value import Value
 
 
 class Node(Protocol):
@@ -34,6 +31,11 @@ class Node(Protocol):
     _b: Any
     _da: Any
     _db: Any
+
+    @property
+    def parents(self) -> tuple[Any, ...]:
+        """The Value operands in the order they were written (what :func:`forward_order` reads)."""
+        ...
 
 
 N = TypeVar("N", bound=Node)
@@ -75,7 +77,7 @@ def topological_order(root: N, *more: N) -> list[N]:
     return order
 
 
-def forward_order(root: Value, limit: float = math.inf) -> list[Value]:
+def forward_order(root: N, limit: float = math.inf) -> list[N]:
     """The nodes of ``root``'s graph in the order a left-to-right evaluation computes them:
     parents before children, each node's operands visited in the order they were written
     (``(a + b) * (b + c)`` gives a, b, a+b, c, b+c, the product), ``root`` last.
@@ -87,8 +89,8 @@ def forward_order(root: Value, limit: float = math.inf) -> list[Value]:
     more than ``limit`` nodes are seen (a caller's bound, checked before walking all of a
     huge graph).
     """
-    order: list[Value] = []
-    seen: set[Value] = set()
+    order: list[N] = []
+    seen: set[N] = set()
     stack: list = [(root, False)]
     while stack:
         v, expanded = stack.pop()
