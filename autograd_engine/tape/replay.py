@@ -15,6 +15,7 @@ from ..checks import shown
 from ..rules import RULES
 from ..value import Value
 from .backends import NUMPY
+from .batch import check_batch_shape
 from .kernels import ARRAY_MATH
 from .layout import NARY, Group, Layout
 from .parameters import ParameterArrays
@@ -359,14 +360,7 @@ class Tape:
             raise ValueError(f"Tape.forward: {want} ({e})") from None
         if A.dtype.kind not in "biuf":
             raise TypeError(f"Tape.forward: {want}; got an array of dtype {A.dtype}")
-        if A.ndim != 2:
-            raise ValueError(f"Tape.forward: {want}; got shape {A.shape} (one sample: [row]; "
-                             "one input: X.reshape(-1, 1))")
-        if A.shape[1] != n:
-            raise ValueError(f"Tape.forward: X has {A.shape[1]} columns but the tape has {n} "
-                             f"inputs; {want}")
-        if A.shape[0] == 0:
-            raise ValueError(f"Tape.forward: X is an empty batch; {want}")
+        check_batch_shape(A.shape, n, want)
         A = A.astype(np.float64, copy=False)
         if xp.name == "torch":  # to the device as it is: transposed and checked there
             return xp.from_numpy(A)

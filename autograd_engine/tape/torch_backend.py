@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .batch import check_batch_shape
 from .kernels import stacked_dot
 
 __all__ = ["torch_math", "torch_ops"]
@@ -134,14 +135,7 @@ class TorchBackend:
         supported."""
         torch = self.torch
         _supported(X, want)
-        if X.dim() != 2:
-            raise ValueError(f"Tape.forward: {want}; got a tensor of shape {tuple(X.shape)} "
-                             "(one sample: [row]; one input: X.reshape(-1, 1))")
-        if X.shape[1] != n:
-            raise ValueError(f"Tape.forward: X has {X.shape[1]} columns but the tape has {n} "
-                             f"inputs; {want}")
-        if X.shape[0] == 0:
-            raise ValueError(f"Tape.forward: X is an empty batch; {want}")
+        check_batch_shape(tuple(X.shape), n, want, "a tensor of shape")
         return X.detach().to(device=self.device, dtype=torch.float64)
 
     def finite_flag(self, a):
