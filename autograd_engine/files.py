@@ -16,6 +16,12 @@ _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"))
 
 
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words ("a FIFO (named pipe)", "a character
+    device", …), from its ``st_mode``: for the errors of writers and of readers alike."""
+    return next((k for test, k in _KINDS if test(mode)), "not a regular file")
+
+
 def writable_target(path: object, who: str) -> Path:
     """``path`` checked as a place to write one file, before any work: a str or os.PathLike
     (TypeError), its directory exists (FileNotFoundError), it is not a directory
@@ -48,8 +54,7 @@ def check_writable(path: PathLike, who: str = "atomic_write") -> None:
         raise IsADirectoryError(errno.EISDIR, f"{who}: is a directory; give a file name",
                                 os.fspath(path))
     if not stat.S_ISREG(st.st_mode):
-        kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
-        raise ValueError(f"{who}: {os.fspath(path)!r} is {kind}, not a regular file; "
+        raise ValueError(f"{who}: {os.fspath(path)!r} is {file_kind(st.st_mode)}, not a regular file; "
                          f"nothing was written (replacing it would destroy it)")
 
 

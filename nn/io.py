@@ -53,7 +53,7 @@ import os
 import stat
 from typing import Callable, Optional, Union
 
-from autograd_engine.files import atomic_write, check_writable
+from autograd_engine.files import atomic_write, check_writable, file_kind
 from autograd_engine.checks import finite_float
 
 from .module import ACTIVATIONS, Module, _finite, from_architecture
@@ -127,17 +127,12 @@ def _os_error(e: OSError, path: PathLike, who: str) -> Exception:
     return ValueError(f"{_where(path, who)}: cannot read the file ({e.strerror or e})")
 
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
 def _check_regular(st: os.stat_result, path: PathLike, who: str) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, f"{who}: is a directory, not a model file",
                                 os.fspath(path))
     if not stat.S_ISREG(st.st_mode):
-        kind = next((k for test, k in _KINDS if test(st.st_mode)), "not a regular file")
-        raise ValueError(f"{_where(path, who)}: is {kind}, not a model file (reading it could "
+        raise ValueError(f"{_where(path, who)}: is {file_kind(st.st_mode)}, not a model file (reading it could "
                          f"block or never end)")
     if st.st_size > MAX_BYTES:
         raise ValueError(f"{_where(path, who)}: {st.st_size:,} bytes is larger than a model file "
