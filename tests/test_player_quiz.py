@@ -3,9 +3,6 @@ chosen steps are asked, rule hints can be hidden, a wrong answer stays in the bo
 the unanswered steps, and after a few wrong answers the page names the misconception that the
 Python catalogue says produces them."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("graphviz")
@@ -69,18 +66,6 @@ def test_trace_html_quiz_writes_a_page_that_starts_in_quiz_mode(tmp_path, capsys
 
 
 # ---- in a real browser -------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright")
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install -y chromium); .ci/run installs it as root")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def open_quiz(browser, tmp_path):
     pages = []

@@ -17,7 +17,7 @@ pytest.importorskip("graphviz")
 
 from autograd_engine import Value, play  # noqa: E402
 from autograd_engine.teach.player import player_data  # noqa: E402
-from test_player import Page, browser  # noqa: E402,F401  (browser: the module-scoped Chromium fixture)
+from test_player import Page  # noqa: E402  (browser: conftest.py's Chromium fixture)
 
 
 def florance():

@@ -10,7 +10,6 @@ import json
 import math
 import random
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -171,23 +170,6 @@ def test_save_is_atomic_and_refuses_a_directory(tmp_path):
 
 
 # ---- in a real browser ------------------------------------------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright: "
-                                   "pip install 'autograd-engine[browser]'")
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install -y chromium); .ci/run installs it as root")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Page:
     def __init__(self, browser, view, path: Path):
         view.save(path)

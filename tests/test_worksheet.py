@@ -4,7 +4,6 @@ from the engine, variants that are distinct and exact by hand, and the ``workshe
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -225,18 +224,13 @@ def test_bad_input_to_the_worksheet_command_is_one_line_and_exit_2(args, words, 
 
 
 # ---- in a real browser -------------------------------------------------------------------------
-def test_the_html_worksheet_renders_without_errors_and_prints_on_a4_and_letter(tmp_path):
+def test_the_html_worksheet_renders_without_errors_and_prints_on_a4_and_letter(tmp_path, request):
     pytest.importorskip("graphviz")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (apt-get install -y chromium)")
+    page = request.getfixturevalue("browser").new_page()  # conftest.py's Chromium, after graphviz
     path = tmp_path / "sheet.html"
     path.write_text(worksheet(neuron(), "all", fmt="html"), encoding="utf-8")
     errors = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+    try:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(path.resolve().as_uri())
@@ -248,6 +242,7 @@ def test_the_html_worksheet_renders_without_errors_and_prints_on_a4_and_letter(t
             pdf = page.pdf(format=fmt)
             pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
             assert pages == 1, (fmt, pages)  # a small sheet prints on one page, nothing cut off
-        browser.close()
+    finally:
+        page.close()
     assert not errors, errors
     assert widths[1] <= widths[0]  # the picture fits the printed page's width
